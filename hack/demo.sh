@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# make demo: start (or reuse) a 3-node simulated cluster with mixed Calico versions and run the
+# plugin's headline commands against it through the real kubectl.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+cache=${CALICO_EBPF_CACHE:-$root/.cache}
+
+echo "==> starting the simulated cluster (first run builds the test-bed tools: ~10 minutes on 2 cores)"
+export_line=$("$cache/bin/testbed" up --name calico-ebpf --nodes 3 --versions v3.22.5,v3.29.7,v3.32.1 | tail -1)
+eval "$export_line"
+tools=$(bash test/tools/build.sh 2>/dev/null)
+export PATH="$root/bin:$tools:$PATH"
+
+run() { echo; echo "\$ $*"; "$@"; }
+run kubectl get nodes -o wide
+run kubectl get pods -n calico-system -o wide
+run kubectl plugin list
+run kubectl calico-ebpf version
+run kubectl calico-ebpf version -o yaml
+pod=$(kubectl get pods -n calico-system -l k8s-app=calico-node --field-selector spec.nodeName=node-3 -o name | head -1)
+run kubectl exec -n calico-system "${pod#pod/}" -c calico-node -- calico-node -bpf nat dump
+
+cat <<MSG
+
+The cluster keeps running. To use it yourself:
+  $export_line
+  export PATH=$root/bin:$tools:\$PATH
+  kubectl calico-ebpf version
+Stop it with:
+  make cluster-down
+MSG

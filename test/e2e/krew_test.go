@@ -39,15 +39,33 @@ func TestDistAndKrewInstall(t *testing.T) {
 		t.Errorf("plugin.yaml has %d lowercase sha256 lines, want 6:\n%s", n, body)
 	}
 
-	// validate-krew-manifest wants the file named after the plugin.
+	// validate-krew-manifest wants the file named after the plugin. Its own install step
+	// downloads each platform's URI, which this offline test bed cannot, so it runs with
+	// -skip-install and the installs below do that step from the local archives instead.
 	vdir := t.TempDir()
 	named := filepath.Join(vdir, "calico-ebpf.yaml")
 	if err := os.WriteFile(named, body, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r = runCmd(t, nil, filepath.Join(cluster.ToolsBin, "validate-krew-manifest"), "-manifest", named)
+	r = runCmd(t, nil, filepath.Join(cluster.ToolsBin, "validate-krew-manifest"), "-manifest", named, "-skip-install")
 	if r.code != 0 {
 		t.Fatalf("validate-krew-manifest (exit %d):\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	// The real krew installs every platform's archive (krew checks its sha256 against the
+	// manifest), and each install must bring the LICENSE along.
+	for _, p := range [][2]string{{"linux", "amd64"}, {"linux", "arm64"}, {"darwin", "amd64"}, {"darwin", "arm64"}, {"windows", "amd64"}, {"windows", "arm64"}} {
+		root := t.TempDir()
+		archive := filepath.Join(repo, "dist", "kubectl-calico_ebpf_"+p[0]+"_"+p[1]+".tar.gz")
+		r = runCmd(t, []string{"KREW_ROOT=" + root, "KREW_OS=" + p[0], "KREW_ARCH=" + p[1]}, filepath.Join(cluster.ToolsBin, "krew"),
+			"install", "--manifest="+manifest, "--archive="+archive)
+		if r.code != 0 {
+			t.Fatalf("krew install for %s/%s (exit %d):\n%s%s", p[0], p[1], r.code, r.stdout, r.stderr)
+		}
+		licenses, _ := filepath.Glob(filepath.Join(root, "store", "calico-ebpf", "*", "LICENSE"))
+		if len(licenses) != 1 {
+			t.Errorf("krew install for %s/%s did not extract LICENSE", p[0], p[1])
+		}
 	}
 
 	krewRoot := t.TempDir()

@@ -1,6 +1,8 @@
 package collect
 
 import (
+	"strings"
+
 	"k8s.io/apimachinery/pkg/util/version"
 )
 
@@ -12,6 +14,8 @@ type Form struct {
 	JSON bool
 	// IPv6 reports whether the tool accepts -6 (v3.27+).
 	IPv6 bool
+	// Version is the Calico version the form was chosen for; nil when unknown.
+	Version *version.Version
 }
 
 // Known reports whether the form names a command at all.
@@ -22,13 +26,7 @@ func (f Form) String() string {
 	if !f.Known() {
 		return "none"
 	}
-	s := ""
-	for i, w := range f.Prefix {
-		if i > 0 {
-			s += " "
-		}
-		s += w
-	}
+	s := strings.Join(f.Prefix, " ")
 	if f.JSON {
 		return s + " (json)"
 	}
@@ -49,16 +47,39 @@ var (
 func FormFor(v *version.Version) Form {
 	switch {
 	case v == nil:
-		return Form{Prefix: []string{"calico-node", "-bpf"}}
+		return Form{Prefix: legacyPrefix}
 	case !v.AtLeast(v3_18):
 		// v3.13–v3.17 shipped calico-bpf only in the felix image, not in calico/node.
 		return Form{}
 	case v.AtLeast(v3_33):
-		return Form{Prefix: []string{"calico", "component", "node", "bpf"}, JSON: true, IPv6: true}
+		return Form{Prefix: combinedPrefix, JSON: true, IPv6: true, Version: v}
 	}
 	return Form{
-		Prefix: []string{"calico-node", "-bpf"},
-		JSON:   v.AtLeast(v3_32) || (v.Minor() == 31 && v.AtLeast(v3_31_5)),
-		IPv6:   v.AtLeast(v3_27),
+		Prefix:  legacyPrefix,
+		JSON:    v.AtLeast(v3_32) || (v.Minor() == 31 && v.AtLeast(v3_31_5)),
+		IPv6:    v.AtLeast(v3_27),
+		Version: v,
 	}
+}
+
+// The two ways to reach calico-bpf inside the calico-node container.
+var (
+	legacyPrefix   = []string{"calico-node", "-bpf"}
+	combinedPrefix = []string{"calico", "component", "node", "bpf"}
+)
+
+// Combined reports whether the form uses the v3.33+ combined `calico` binary.
+func (f Form) Combined() bool { return len(f.Prefix) > 0 && f.Prefix[0] == combinedPrefix[0] }
+
+// withoutJSON is the form after the tool refused --json: same command, text output.
+func (f Form) withoutJSON() Form { f.JSON = false; return f }
+
+// otherBinary is the form after the container had no such binary: the other one.
+func (f Form) otherBinary() Form {
+	if f.Combined() {
+		f.Prefix = legacyPrefix
+	} else {
+		f.Prefix, f.JSON, f.IPv6 = combinedPrefix, true, true
+	}
+	return f
 }

@@ -33,6 +33,7 @@ func calicoNodeDaemonSet(namespace, version string, bpf bool, strategy appsv1.Da
 				Spec: corev1.PodSpec{
 					HostNetwork:       true,
 					PriorityClassName: "system-node-critical",
+					NodeSelector:      map[string]string{"kubernetes.io/os": "linux"},
 					Tolerations:       []corev1.Toleration{{Operator: corev1.TolerationOpExists}},
 					Containers: []corev1.Container{{
 						Name:  calico.NodeContainer,

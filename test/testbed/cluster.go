@@ -266,7 +266,8 @@ func (c *Cluster) createWorld(ctx context.Context) error {
 	})
 }
 
-// waitWired waits until every calico-node pod has its Exec object.
+// waitWired waits until every calico-node pod has its Exec object, made for the pod as it is
+// and for its node's current fault annotations.
 func (c *Cluster) waitWired(ctx context.Context) error {
 	ns := calico.NamespaceFor(c.Flavour)
 	return wait.PollUntilContextTimeout(ctx, 300*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
@@ -274,9 +275,14 @@ func (c *Cluster) waitWired(ctx context.Context) error {
 		if err != nil {
 			return false, err
 		}
-		for _, p := range pods {
+		for i := range pods {
+			p := &pods[i]
+			node, err := c.Kube.CoreV1().Nodes().Get(ctx, p.Spec.NodeName, metav1.GetOptions{})
+			if err != nil {
+				return false, nil
+			}
 			e, err := c.Dynamic.Resource(execGVR).Namespace(ns).Get(ctx, p.Name, metav1.GetOptions{})
-			if err != nil || e.GetAnnotations()[wiredPodAnnotation] != string(p.UID) {
+			if err != nil || e.GetAnnotations()[wiredPodAnnotation] != wireStamp(p, node) {
 				return false, nil
 			}
 		}

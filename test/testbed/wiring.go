@@ -28,7 +28,7 @@ const (
 	AnnotationFakeMode = "testbed.calico-ebpf/fake-mode"
 	// AnnotationBPFFS is passed as FAKE_BPFFS: absent hides the BPF file system.
 	AnnotationBPFFS = "testbed.calico-ebpf/bpffs"
-	// wiredPodAnnotation records on the Exec object which pod UID it was made for.
+	// wiredPodAnnotation records on the Exec object which pod and node faults it was made for.
 	wiredPodAnnotation = "testbed.calico-ebpf/pod-uid"
 	// appLabel marks the fixture-world workloads so their IPs can be mapped.
 	appLabel = "testbed.calico-ebpf/app"
@@ -45,6 +45,14 @@ func (c *Controller) wire(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("list exec objects: %w", err)
 	}
+	nodes, err := c.kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return fmt.Errorf("list nodes: %w", err)
+	}
+	byName := map[string]*corev1.Node{}
+	for i := range nodes.Items {
+		byName[nodes.Items[i].Name] = &nodes.Items[i]
+	}
 	wired := map[string]string{}
 	for _, e := range execs.Items {
 		wired[e.GetName()] = e.GetAnnotations()[wiredPodAnnotation]
@@ -53,10 +61,16 @@ func (c *Controller) wire(ctx context.Context) error {
 	for i := range pods {
 		p := &pods[i]
 		live[p.Name] = true
-		if p.Spec.NodeName == "" || wired[p.Name] == string(p.UID) {
+		node := byName[p.Spec.NodeName]
+		if node == nil {
 			continue
 		}
-		if err := c.wirePod(ctx, p); err != nil {
+		// The stamp covers the pod and the node's fault annotations, so that flipping a
+		// node into a fault re-wires its pod.
+		if wired[p.Name] == wireStamp(p, node) {
+			continue
+		}
+		if err := c.wirePod(ctx, p, node); err != nil {
 			return fmt.Errorf("wire pod %s on node %s: %w", p.Name, p.Spec.NodeName, err)
 		}
 	}
@@ -69,11 +83,12 @@ func (c *Controller) wire(ctx context.Context) error {
 	return nil
 }
 
-func (c *Controller) wirePod(ctx context.Context, p *corev1.Pod) error {
-	node, err := c.kube.CoreV1().Nodes().Get(ctx, p.Spec.NodeName, metav1.GetOptions{})
-	if err != nil {
-		return err
-	}
+// wireStamp identifies what an Exec object was made from.
+func wireStamp(p *corev1.Pod, node *corev1.Node) string {
+	return string(p.UID) + "/" + node.Annotations[AnnotationFakeMode] + "/" + node.Annotations[AnnotationBPFFS]
+}
+
+func (c *Controller) wirePod(ctx context.Context, p *corev1.Pod, node *corev1.Node) error {
 	version := calico.ImageTag(p.Spec.Containers[0].Image)
 	dataDir, err := c.nodeData(ctx, node.Name, version)
 	if err != nil {
@@ -87,7 +102,8 @@ func (c *Controller) wirePod(ctx context.Context, p *corev1.Pod) error {
 		"FAKE_BPFFS":          node.Annotations[AnnotationBPFFS],
 		"FAKE_ATTACH":         attachMode(version),
 	}
-	if err := c.apply(ctx, execGVR, p, map[string]any{"execs": []any{map[string]any{
+	stamp := wireStamp(p, node)
+	if err := c.apply(ctx, execGVR, p, stamp, map[string]any{"execs": []any{map[string]any{
 		"containers": []any{calico.NodeContainer},
 		"local":      map[string]any{"envs": envList(env), "workDir": dataDir},
 	}}}); err != nil {
@@ -97,20 +113,20 @@ func (c *Controller) wirePod(ctx context.Context, p *corev1.Pod) error {
 	if err != nil {
 		return err
 	}
-	return c.apply(ctx, logsGVR, p, map[string]any{"logs": []any{map[string]any{
+	return c.apply(ctx, logsGVR, p, stamp, map[string]any{"logs": []any{map[string]any{
 		"containers": []any{calico.NodeContainer}, "logsFile": logFile, "follow": true,
 	}}})
 }
 
 // apply creates or replaces a kwok object named after the pod.
-func (c *Controller) apply(ctx context.Context, gvr schema.GroupVersionResource, p *corev1.Pod, spec map[string]any) error {
+func (c *Controller) apply(ctx context.Context, gvr schema.GroupVersionResource, p *corev1.Pod, stamp string, spec map[string]any) error {
 	kind := map[string]string{"execs": "Exec", "logs": "Logs"}[gvr.Resource]
 	obj := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": gvr.GroupVersion().String(),
 		"kind":       kind,
 		"metadata": map[string]any{
 			"name": p.Name, "namespace": p.Namespace,
-			"annotations": map[string]any{wiredPodAnnotation: string(p.UID)},
+			"annotations": map[string]any{wiredPodAnnotation: stamp},
 		},
 		"spec": spec,
 	}}

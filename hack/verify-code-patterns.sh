@@ -4,7 +4,7 @@
 #   - pkg/model imports only the standard library; pkg/parse only that and pkg/model;
 #   - pkg/annotate imports no client-go; pure packages never do;
 #   - only pkg/output imports tablewriter; only pkg/cmd imports cobra;
-#   - only main packages call os.Exit; nothing under pkg/ prints to stdout with fmt.Print*.
+#   - only main packages call os.Exit; no library package under pkg/ prints to stdout with fmt.Print*.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mod=$(go list -m)
@@ -29,6 +29,6 @@ done < <(go list -f '{{.ImportPath}} {{join .Imports " "}}' ./pkg/... ./cmd/...)
 
 hits=$(grep -rln --include='*.go' --exclude='*_test.go' -E '\bos\.Exit\(' pkg | xargs -r grep -L '^package main$' || true)
 [[ -n $hits ]] && say "os.Exit outside main:"$'\n'"$hits"
-hits=$(grep -rn --include='*.go' --exclude='*_test.go' -E '\bfmt\.Print(f|ln)?\(' pkg || true)
+hits=$(grep -rln --include='*.go' --exclude='*_test.go' -E '\bfmt\.Print(f|ln)?\(' pkg | xargs -r grep -L '^package main$' || true)
 [[ -n $hits ]] && say "fmt.Print* to stdout under pkg/ (write to the command's streams):"$'\n'"$hits"
 exit $fail

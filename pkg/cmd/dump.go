@@ -1,0 +1,194 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/calico-ebpf/kubectl-calico-ebpf/pkg/output"
+	"github.com/calico-ebpf/kubectl-calico-ebpf/pkg/parse"
+)
+
+// stdinName is the --input value that reads standard input.
+const stdinName = "-"
+
+// DumpOptions holds the flags of a dump command (routes, nat, conntrack, …). One type serves
+// every kind: what differs between kinds is data, in dumpKinds.
+type DumpOptions struct {
+	genericiooptions.IOStreams
+
+	// Input is the saved dump to read; "-" reads stdin.
+	Input string
+	// InputFormat forces the dump's encoding: auto, text or json.
+	InputFormat string
+	// Output is -o: table, wide, json or yaml.
+	Output string
+
+	spec dumpKind
+	// modeSet[i] is the flag of spec.modes[i]; modeSet[0], the default mode, has none.
+	modeSet []bool
+
+	mode        dumpMode
+	format      output.Format
+	parseFormat parse.Format
+}
+
+// NewDumpCmds builds one command per dump kind.
+func NewDumpCmds(streams genericiooptions.IOStreams) []*cobra.Command {
+	cmds := make([]*cobra.Command, 0, len(dumpKinds))
+	for _, k := range dumpKinds {
+		cmds = append(cmds, NewCmdDump(k, streams))
+	}
+	return cmds
+}
+
+// NewCmdDump builds the command of one dump kind.
+func NewCmdDump(spec dumpKind, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &DumpOptions{IOStreams: streams, spec: spec, modeSet: make([]bool, len(spec.modes))}
+	cmd := &cobra.Command{
+		Use:     spec.name + " --input FILE",
+		Short:   spec.short,
+		Long:    dumpLong(spec),
+		Example: dumpExample(spec),
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Complete(); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Input, "input", "", "Read a saved dump from this file instead of a node ('-' reads stdin).")
+	f.StringVar(&o.InputFormat, "format", "auto", "Encoding of the input: auto|text|json (auto looks at the first line).")
+	f.StringVarP(&o.Output, "output", "o", "", output.FlagHelp())
+	for i, m := range spec.modes[1:] {
+		f.BoolVar(&o.modeSet[i+1], m.flag, false, m.usage)
+	}
+	return cmd
+}
+
+// noArgs is cobra.NoArgs reported as a usage error, so that it points to --help.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if err := cobra.NoArgs(cmd, args); err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
+// Complete turns the flags into typed settings.
+func (o *DumpOptions) Complete() error {
+	var err error
+	if o.format, err = output.ParseFormat(o.Output); err != nil {
+		return usageError{err}
+	}
+	if o.parseFormat, err = parse.ParseFormat(o.InputFormat); err != nil {
+		return usageErrorf("unknown input format %q: use auto, text or json", o.InputFormat)
+	}
+	o.mode = o.spec.modes[0]
+	for i, set := range o.modeSet {
+		if set {
+			o.mode = o.spec.modes[i]
+		}
+	}
+	return nil
+}
+
+// Validate checks that the flags make sense together.
+func (o *DumpOptions) Validate() error {
+	var set []string
+	for i, on := range o.modeSet {
+		if on {
+			set = append(set, "--"+o.spec.modes[i].flag)
+		}
+	}
+	if len(set) > 1 {
+		return usageErrorf("%s cannot be used together", strings.Join(set, " and "))
+	}
+	if o.Input == "" {
+		return usageErrorf("%s needs --input FILE (a saved dump, or - for stdin): live dumps from nodes (--node, --all-nodes) are not available yet", o.spec.name)
+	}
+	return nil
+}
+
+// Run reads the dump and prints it.
+func (o *DumpOptions) Run(ctx context.Context) error {
+	in, name, err := o.openInput()
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	p := o.mode.printer(o.Out, o.ErrOut, o.format)
+	rep, err := decodeInto(ctx, p, o.mode.kind, in, parse.Options{Format: o.parseFormat}, "")
+	if err != nil {
+		_ = p.Abort()
+		return decodeError(o.mode.kind, name, err)
+	}
+	return p.Close(summaryOf(rep, ""))
+}
+
+// openInput opens --input and returns it with the name errors use.
+func (o *DumpOptions) openInput() (io.ReadCloser, string, error) {
+	if o.Input == stdinName {
+		return io.NopCloser(o.In), "stdin", nil
+	}
+	f, err := os.Open(o.Input)
+	if err != nil {
+		return nil, "", fmt.Errorf("read %s dump: %w", o.mode.kind, err)
+	}
+	return f, o.Input, nil
+}
+
+// decodeInto decodes one dump of kind and hands each row to p as an item of node ("" offline).
+// Live mode will call it once per node, into the same printer.
+func decodeInto(ctx context.Context, p output.ListPrinter, kind parse.Kind, r io.Reader, opts parse.Options, node string) (parse.Report, error) {
+	return parse.Decode(kind, ctxReader{ctx, r}, opts, func(row any) error {
+		return p.Add(output.Item{Node: node, Row: row})
+	})
+}
+
+// decodeError names the input in a decoder's error: "parse routes from dump.txt: …". The
+// decoder already says "parse routes: …"; that prefix is dropped rather than repeated.
+func decodeError(kind parse.Kind, input string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "parse "+kind.String()+": ")
+	return fmt.Errorf("parse %s from %s: %w", kind, input, rewordedError{msg, err})
+}
+
+// rewordedError shows msg but still matches err (errors.Is(…, parse.ErrToolError)).
+type rewordedError struct {
+	msg string
+	err error
+}
+
+func (e rewordedError) Error() string { return e.msg }
+func (e rewordedError) Unwrap() error { return e.err }
+
+// summaryOf turns a decoder's report into what the printer reports.
+func summaryOf(rep parse.Report, node string) output.Summary {
+	s := output.Summary{WarningsDropped: rep.WarningsDropped}
+	for _, w := range rep.Warnings {
+		s.Warnings = append(s.Warnings, output.Warning{Node: node, Line: w.Line, Text: w.Text, Reason: w.Reason})
+	}
+	return s
+}
+
+// ctxReader stops reading once ctx is done, so Ctrl-C ends a long decode at the next read.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(b []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(b)
+}

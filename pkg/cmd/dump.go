@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/calico-ebpf/kubectl-calico-ebpf/pkg/output"
@@ -29,6 +30,8 @@ type DumpOptions struct {
 	// Output is -o: table, wide, json or yaml.
 	Output string
 
+	live liveFlags
+
 	spec dumpKind
 	// modeSet[i] is the flag of spec.modes[i]; modeSet[0], the default mode, has none.
 	modeSet []bool
@@ -39,19 +42,20 @@ type DumpOptions struct {
 }
 
 // NewDumpCmds builds one command per dump kind.
-func NewDumpCmds(streams genericiooptions.IOStreams) []*cobra.Command {
+func NewDumpCmds(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) []*cobra.Command {
 	cmds := make([]*cobra.Command, 0, len(dumpKinds))
 	for _, k := range dumpKinds {
-		cmds = append(cmds, NewCmdDump(k, streams))
+		cmds = append(cmds, NewCmdDump(k, configFlags, streams))
 	}
 	return cmds
 }
 
 // NewCmdDump builds the command of one dump kind.
-func NewCmdDump(spec dumpKind, streams genericiooptions.IOStreams) *cobra.Command {
+func NewCmdDump(spec dumpKind, configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &DumpOptions{IOStreams: streams, spec: spec, modeSet: make([]bool, len(spec.modes))}
+	o.live.configFlags = configFlags
 	cmd := &cobra.Command{
-		Use:     spec.name + " --input FILE",
+		Use:     spec.name + " (--node NAME | --all-nodes | -l SELECTOR | --input FILE)",
 		Short:   spec.short,
 		Long:    dumpLong(spec),
 		Example: dumpExample(spec),
@@ -72,6 +76,9 @@ func NewCmdDump(spec dumpKind, streams genericiooptions.IOStreams) *cobra.Comman
 	f.StringVarP(&o.Output, "output", "o", "", output.FlagHelp())
 	for i, m := range spec.modes[1:] {
 		f.BoolVar(&o.modeSet[i+1], m.flag, false, m.usage)
+	}
+	if liveKinds[spec.modes[0].kind] {
+		o.live.addFlags(f, spec.modes[0].kind)
 	}
 	return cmd
 }
@@ -113,14 +120,31 @@ func (o *DumpOptions) Validate() error {
 	if len(set) > 1 {
 		return usageErrorf("%s cannot be used together", strings.Join(set, " and "))
 	}
-	if o.Input == "" {
-		return usageErrorf("%s needs --input FILE (a saved dump, or - for stdin): live dumps from nodes (--node, --all-nodes) are not available yet", o.spec.name)
+	live := !o.live.selection().Empty()
+	switch {
+	case live && o.Input != "":
+		return usageErrorf("--input reads a saved dump; it cannot be combined with --node, --all-nodes or -l")
+	case o.Input != "" && o.mode.check:
+		return usageErrorf("--check compares live nodes with the cluster: use --node, --all-nodes or -l instead of --input")
+	case o.Input != "":
+		return nil
+	case !liveKinds[o.mode.kind]:
+		return usageErrorf("%s needs --input FILE (a saved dump, or - for stdin)", o.spec.name)
+	case !live:
+		return usageErrorf("%s needs nodes to read: add --node NAME, --all-nodes or -l SELECTOR (or --input FILE for a saved dump)", o.spec.name)
+	case o.live.Parallel < 1:
+		return usageErrorf("--parallel must be at least 1")
+	case o.live.Timeout <= 0:
+		return usageErrorf("--timeout must be positive")
 	}
 	return nil
 }
 
 // Run reads the dump and prints it.
 func (o *DumpOptions) Run(ctx context.Context) error {
+	if o.Input == "" {
+		return o.runLive(ctx)
+	}
 	in, name, err := o.openInput()
 	if err != nil {
 		return err

@@ -31,6 +31,9 @@ type dumpMode struct {
 	file    string
 	comment string
 	view    output.View
+	// check compares the nodes' maps with the cluster instead of printing them (nat --check);
+	// it needs live nodes.
+	check bool
 	// newPrinter replaces the plain list printer (nat --explain).
 	newPrinter func(out, errOut io.Writer, f output.Format, kind string) output.ListPrinter
 }
@@ -49,12 +52,12 @@ const calicoBPF = "calico-node -bpf"
 // dumpKinds lists the dump commands in the order help shows them.
 var dumpKinds = []dumpKind{
 	{
-		name: "routes", short: "Print a node's BPF routes from a saved dump",
+		name: "routes", short: "Print the nodes' BPF routes, live or from a saved dump",
 		what:  "the BPF route map: one row per destination CIDR, with where it is (local or remote, host or workload), its next hop and flags",
 		modes: []dumpMode{{kind: parse.KindRoutes, source: calicoBPF + " routes dump", file: "routes.txt", view: output.RouteView}},
 	},
 	{
-		name: "nat", short: "Print or explain a node's BPF NAT frontends and backends from a saved dump",
+		name: "nat", short: "Print, explain or check the nodes' BPF NAT frontends and backends, live or from a saved dump",
 		what: "the BPF NAT maps: one row per frontend (service IP, NodePort, external or LoadBalancer IP)\n" +
 			"with its service-port id, backend count, local backends, flags and backends",
 		modes: []dumpMode{
@@ -64,6 +67,11 @@ var dumpKinds = []dumpKind{
 				usage:      "Explain the dump in plain words: a legend, then every frontend, grouped by service-port id (-o wide lists every backend; -o json adds role and explanation to each item).",
 				comment:    "Explain every frontend in plain words",
 				newPrinter: output.NewNATExplainPrinter,
+			},
+			{
+				flag: "check", kind: parse.KindNAT, source: calicoBPF + " nat dump", check: true,
+				usage:   "Compare each selected node's NAT map with what the Services and EndpointSlices call for, and the nodes with each other; list every drift (missing or stale frontend, stale or missing backend, wrong count) and exit 1 if there is any. Needs --node, --all-nodes or -l.",
+				comment: "Check every node's NAT map against the Services and EndpointSlices",
 			},
 			{
 				flag: "affinity", kind: parse.KindNATAffinity, source: calicoBPF + " nat aff", file: "nat-aff.txt",
@@ -80,12 +88,12 @@ var dumpKinds = []dumpKind{
 		},
 	},
 	{
-		name: "ipsets", short: "Print a node's BPF IP sets from a saved dump",
+		name: "ipsets", short: "Print the nodes' BPF IP sets, live or from a saved dump",
 		what:  "the BPF IP sets that policy matches on: one row per set, with its members",
 		modes: []dumpMode{{kind: parse.KindIPSets, source: calicoBPF + " ipsets dump", file: "ipsets.txt", view: output.IPSetView}},
 	},
 	{
-		name: "conntrack", short: "Print a node's BPF conntrack entries or statistics from a saved dump",
+		name: "conntrack", short: "Print the nodes' BPF conntrack entries or statistics, live or from a saved dump",
 		what: "the BPF conntrack table: one row per entry, read as source -> service -> destination\n" +
 			"(pretty or --raw, every Calico version)",
 		modes: []dumpMode{
@@ -99,22 +107,22 @@ var dumpKinds = []dumpKind{
 		},
 	},
 	{
-		name: "arp", short: "Print the neighbours Calico's BPF programs cache, from a saved dump",
+		name: "arp", short: "Print the neighbours Calico's BPF programs cache,, live or from a saved dump",
 		what:  "the BPF ARP map: the neighbours cached for forwarding NodePort traffic to other nodes",
 		modes: []dumpMode{{kind: parse.KindARP, source: calicoBPF + " arp dump", file: "arp.txt", view: output.ARPView}},
 	},
 	{
-		name: "counters", short: "Print a node's BPF packet counters per interface from a saved dump",
+		name: "counters", short: "Print the nodes' BPF packet counters per interface, live or from a saved dump",
 		what:  "the BPF counters: one row per counter and interface (accepted, dropped and why, redirected)",
 		modes: []dumpMode{{kind: parse.KindCounters, source: calicoBPF + " counters dump", file: "counters.txt", view: output.CountersView}},
 	},
 	{
-		name: "ifstate", short: "Print the interfaces Calico's BPF dataplane manages, from a saved dump",
+		name: "ifstate", short: "Print the interfaces Calico's BPF dataplane manages,, live or from a saved dump",
 		what:  "the BPF interface state map: one row per interface with its flags (and, with -o wide, its policy program indexes)",
 		modes: []dumpMode{{kind: parse.KindIfState, source: calicoBPF + " ifstate dump", file: "ifstate.txt", view: output.IfStateView}},
 	},
 	{
-		name: "qdisc", short: "Print a node's tc qdiscs from saved `tc -s qdisc show` output",
+		name: "qdisc", short: "Print the nodes' tc qdiscs, live or from saved `tc -s qdisc show` output",
 		what:  "the node's queueing disciplines: on TC-attached nodes every Calico interface has a clsact qdisc",
 		modes: []dumpMode{{kind: parse.KindQdisc, source: "tc -s qdisc show", file: "qdisc.txt", view: output.QdiscView}},
 	},
@@ -129,10 +137,15 @@ var dumpKinds = []dumpKind{
 func dumpLong(k dumpKind) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Print %s.\n\n", k.what)
+	if liveKinds[k.modes[0].kind] {
+		b.WriteString("Live: --node NAME (repeatable), --all-nodes or -l SELECTOR reads the nodes through their\n" +
+			"calico-node pods, in parallel (--parallel, --timeout), with the command each node's Calico version\n" +
+			"speaks. Every address is named in Kubernetes terms (pod, Service, node). Nodes that cannot be read\n" +
+			"are listed after the results with the reason, and the command then exits 1.\n\n")
+	}
 	fmt.Fprintf(&b, "Offline mode: --input reads the saved output of `%s` (%s)\n", k.modes[0].source, inputForms(k.modes[0].kind))
 	b.WriteString("from a file, or from stdin with '-'; no cluster is needed. Pasted terminal output and log lines\n" +
 		"are fine: they are skipped, and lines that are not understood are warnings on stderr.\n")
-	b.WriteString("Reading live from the nodes (--node, --all-nodes) is not available yet.\n")
 	if len(k.modes) > 1 {
 		b.WriteString("\nOther inputs:\n")
 		for _, m := range k.modes[1:] {
@@ -160,6 +173,11 @@ func inputForms(k parse.Kind) string {
 func dumpExample(k dumpKind) string {
 	m := k.modes[0]
 	var b strings.Builder
+	if liveKinds[m.kind] {
+		fmt.Fprintf(&b, "  # Read every node, or some\n")
+		fmt.Fprintf(&b, "  %s %s --all-nodes\n", displayName, k.name)
+		fmt.Fprintf(&b, "  %s %s --node node-1 --node node-2 -o wide\n\n", displayName, k.name)
+	}
 	fmt.Fprintf(&b, "  # Save the output on a node, then print it\n")
 	fmt.Fprintf(&b, "  kubectl -n calico-system exec calico-node-abcde -c calico-node -- %s > %s\n", m.source, m.file)
 	fmt.Fprintf(&b, "  %s %s --input %s\n", displayName, k.name, m.file)
@@ -167,6 +185,10 @@ func dumpExample(k dumpKind) string {
 	fmt.Fprintf(&b, "  %s %s --input - -o json < %s", displayName, k.name, m.file)
 	for _, o := range k.modes[1:] {
 		fmt.Fprintf(&b, "\n\n  # %s\n", o.comment)
+		if o.check {
+			fmt.Fprintf(&b, "  %s %s --%s --all-nodes", displayName, k.name, o.flag)
+			continue
+		}
 		fmt.Fprintf(&b, "  %s %s --%s --input %s", displayName, k.name, o.flag, o.file)
 	}
 	return b.String()

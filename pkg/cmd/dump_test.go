@@ -128,8 +128,12 @@ func TestDumpUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"routes"}, "error: routes needs --input FILE (a saved dump, or - for stdin): live dumps from nodes (--node, --all-nodes) are not available yet"},
-		{[]string{"nat", "--explain"}, "error: nat needs --input FILE"},
+		{[]string{"routes"}, "error: routes needs nodes to read: add --node NAME, --all-nodes or -l SELECTOR (or --input FILE for a saved dump)"},
+		{[]string{"nat", "--explain"}, "error: nat needs nodes to read: add --node NAME"},
+		{[]string{"trace"}, "error: trace needs --input FILE"},
+		{[]string{"routes", "--node", "n1", "--input", "-"}, "error: --input reads a saved dump; it cannot be combined with --node"},
+		{[]string{"routes", "--all-nodes", "--parallel", "0"}, "error: --parallel must be at least 1"},
+		{[]string{"nat", "--check", "--input", "-"}, "error: --check compares live nodes with the cluster"},
 		{[]string{"routes", "--input", "-", "-o", "xml"}, `error: unknown output format "xml": use one of table|wide|json|yaml`},
 		{[]string{"routes", "--input", "-", "--format", "yaml"}, `error: unknown input format "yaml": use auto, text or json`},
 		{[]string{"nat", "--input", "-", "--affinity", "--maglev"}, "error: --affinity and --maglev cannot be used together"},
@@ -181,7 +185,7 @@ func TestDumpHelp(t *testing.T) {
 			t.Errorf("%s --help: exit %d:\n%s", k.name, code, out)
 		}
 		for _, m := range k.modes {
-			if (m.view == nil) == (m.newPrinter == nil) {
+			if !m.check && (m.view == nil) == (m.newPrinter == nil) {
 				t.Errorf("%s: mode %q needs exactly one of view and newPrinter", k.name, m.flag)
 			}
 		}

@@ -40,7 +40,7 @@ func NewRootCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	configFlags.AddFlags(root.PersistentFlags())
 
 	root.AddCommand(NewCmdVersion(configFlags, streams))
-	root.AddCommand(NewDumpCmds(streams)...)
+	root.AddCommand(NewDumpCmds(configFlags, streams)...)
 	return root
 }
 

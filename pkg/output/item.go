@@ -20,6 +20,9 @@ type Item struct {
 	// Extra holds further fields (annotations, explanations), written after the row's fields
 	// in key order. Keys must not clash with the row's own field names.
 	Extra map[string]any
+	// Names is a one-line reading of the row's addresses in Kubernetes terms (pods, Services,
+	// nodes). Tables show it as their last column; JSON carries the structured form in Extra.
+	Names string
 }
 
 // MarshalJSON writes {"node": …, <the row's fields>, <Extra's fields>}, leaving out node when

@@ -3,6 +3,7 @@ package output
 import (
 	"fmt"
 	"io"
+	"net/netip"
 	"strings"
 
 	"github.com/calico-ebpf/kubectl-calico-ebpf/pkg/model"
@@ -23,8 +24,8 @@ const natLegend = `How to read a NAT dump:
 `
 
 // natFooter says what offline explanations cannot know.
-const natFooter = "Services are named by id only: offline, the plugin cannot see the cluster. The live mode\n" +
-	"(--node, coming later) names the Service of each id and the pod behind each backend.\n"
+const natFooter = "Services are named by id only: offline, the plugin cannot see the cluster. Read the nodes\n" +
+	"instead (--node, --all-nodes) to name the Service of each id and the pod behind each backend.\n"
 
 // explainTableBackends bounds the backends listed per frontend in the text form; -o wide lists all.
 const explainTableBackends = 10
@@ -44,6 +45,21 @@ type natExplainPrinter struct {
 	kind        string
 	nodes       []string // in order of first appearance
 	entries     map[string][]model.NATEntry
+	// items keeps what live mode adds to each frontend (its Kubernetes reading), by node and
+	// frontend.
+	items map[string]map[frontendKey]Item
+}
+
+type frontendKey struct {
+	addr  netip.Addr
+	port  uint16
+	proto model.Proto
+	src   netip.Prefix
+	count int64
+}
+
+func keyOf(f model.NATFrontend) frontendKey {
+	return frontendKey{f.Addr, f.Port, f.Proto, f.SrcCIDR, f.Count}
 }
 
 func (p *natExplainPrinter) Add(it Item) error {
@@ -58,6 +74,15 @@ func (p *natExplainPrinter) Add(it Item) error {
 		p.nodes = append(p.nodes, it.Node)
 	}
 	p.entries[it.Node] = append(p.entries[it.Node], e)
+	if it.Names != "" || it.Extra != nil {
+		if p.items == nil {
+			p.items = map[string]map[frontendKey]Item{}
+		}
+		if p.items[it.Node] == nil {
+			p.items[it.Node] = map[frontendKey]Item{}
+		}
+		p.items[it.Node][keyOf(e.Frontend)] = it
+	}
 	return nil
 }
 
@@ -76,6 +101,9 @@ func (p *natExplainPrinter) Close(s Summary) error {
 		for _, node := range p.nodes {
 			for _, x := range ExplainNAT(p.entries[node], opts) {
 				it := Item{Node: node, Row: x.Entry, Extra: map[string]any{"role": x.Role, "explanation": x.Text}}
+				for k, v := range p.items[node][keyOf(x.Entry.Frontend)].Extra {
+					it.Extra[k] = v
+				}
 				if err := lp.Add(it); err != nil {
 					return err
 				}
@@ -112,9 +140,14 @@ func (p *natExplainPrinter) writeText(opts ExplainOptions) error {
 				fmt.Fprintf(&b, "\n%sid %d: %d %s\n", indent[2:], id, n, plural(n, "frontend", "frontends"))
 			}
 			b.WriteString(indent + x.Text + "\n")
+			if names := p.items[node][keyOf(x.Entry.Frontend)].Names; names != "" {
+				b.WriteString(indent + "  in Kubernetes: " + names + "\n")
+			}
 		}
 	}
-	b.WriteString("\n" + natFooter)
+	if len(p.items) == 0 {
+		b.WriteString("\n" + natFooter)
+	}
 	_, err := io.WriteString(p.out, b.String())
 	return err
 }

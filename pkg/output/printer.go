@@ -51,6 +51,8 @@ type tablePrinter struct {
 	rows        [][]string
 	nodes       []string // the node of each row, for the NODE column
 	anyNode     bool
+	names       []string // each row's Kubernetes names, for the last column
+	anyNames    bool
 }
 
 func (p *tablePrinter) Add(it Item) error {
@@ -61,8 +63,10 @@ func (p *tablePrinter) Add(it Item) error {
 	for _, r := range rows {
 		p.rows = append(p.rows, r)
 		p.nodes = append(p.nodes, it.Node)
+		p.names = append(p.names, it.Names)
 	}
 	p.anyNode = p.anyNode || it.Node != ""
+	p.anyNames = p.anyNames || it.Names != ""
 	return nil
 }
 
@@ -79,6 +83,14 @@ func (p *tablePrinter) Close(s Summary) error {
 		headers = append([]string{"NODE"}, headers...)
 		for i, r := range rows {
 			rows[i] = append([]string{orNone(p.nodes[i])}, r...)
+		}
+	}
+	if p.anyNames {
+		// Live rows carry what their addresses are in the cluster, last, like kubectl's
+		// wide columns.
+		headers = append(headers, "KUBERNETES")
+		for i, r := range rows {
+			rows[i] = append(r, orNone(p.names[i]))
 		}
 	}
 	if err := WriteTable(p.out, headers, rows); err != nil {

@@ -107,7 +107,7 @@ var dumpKinds = []dumpKind{
 		},
 	},
 	{
-		name: "arp", short: "Print the neighbours Calico's BPF programs cache,, live or from a saved dump",
+		name: "arp", short: "Print the neighbours Calico's BPF programs cache, live or from a saved dump",
 		what:  "the BPF ARP map: the neighbours cached for forwarding NodePort traffic to other nodes",
 		modes: []dumpMode{{kind: parse.KindARP, source: calicoBPF + " arp dump", file: "arp.txt", view: output.ARPView}},
 	},
@@ -117,7 +117,7 @@ var dumpKinds = []dumpKind{
 		modes: []dumpMode{{kind: parse.KindCounters, source: calicoBPF + " counters dump", file: "counters.txt", view: output.CountersView}},
 	},
 	{
-		name: "ifstate", short: "Print the interfaces Calico's BPF dataplane manages,, live or from a saved dump",
+		name: "ifstate", short: "Print the interfaces Calico's BPF dataplane manages, live or from a saved dump",
 		what:  "the BPF interface state map: one row per interface with its flags (and, with -o wide, its policy program indexes)",
 		modes: []dumpMode{{kind: parse.KindIfState, source: calicoBPF + " ifstate dump", file: "ifstate.txt", view: output.IfStateView}},
 	},

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 )
 
 // ListPrinter prints the items of one dump as the decoder hands them over. Items may come from
@@ -76,6 +77,11 @@ func (p *tablePrinter) Close(s Summary) error {
 		writeWarnings(p.errOut, s)
 		return nil
 	}
+	if p.anyNode {
+		// Nodes answer in parallel; group their rows in node order (stable, so each node's
+		// rows keep the tool's order).
+		p.sortByNode()
+	}
 	headers := p.view.Headers(p.wide)
 	rows := p.rows
 	if p.anyNode {
@@ -98,6 +104,19 @@ func (p *tablePrinter) Close(s Summary) error {
 	}
 	writeWarnings(p.errOut, s)
 	return nil
+}
+
+func (p *tablePrinter) sortByNode() {
+	order := make([]int, len(p.rows))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return p.nodes[order[a]] < p.nodes[order[b]] })
+	rows, nodes, names := make([][]string, len(order)), make([]string, len(order)), make([]string, len(order))
+	for i, j := range order {
+		rows[i], nodes[i], names[i] = p.rows[j], p.nodes[j], p.names[j]
+	}
+	p.rows, p.nodes, p.names = rows, nodes, names
 }
 
 func (p *tablePrinter) Abort() error {

@@ -191,3 +191,27 @@ func TestWriteTableMeasuresRunesNotBytes(t *testing.T) {
 		t.Errorf("got\n%q\nwant\n%q", b.String(), want)
 	}
 }
+
+func TestLiveTableGroupsRowsByNode(t *testing.T) {
+	var out, errOut bytes.Buffer
+	p := NewListPrinter(&out, &errOut, Table, "routes", RouteView)
+	for _, node := range []string{"node-3", "node-1", "node-3", "node-2"} {
+		r := model.Route{Dest: netip.MustParsePrefix("10.65.0.0/16")}
+		if err := p.Add(Item{Node: node, Row: r, Names: "owner of " + node}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Close(Summary{}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	want := []string{"node-1", "node-2", "node-3", "node-3"}
+	for i, node := range want {
+		if !strings.HasPrefix(lines[i+1], node+" ") || !strings.HasSuffix(lines[i+1], "owner of "+node) {
+			t.Errorf("row %d = %q, want node %s first and its names last", i, lines[i+1], node)
+		}
+	}
+	if !strings.HasPrefix(lines[0], "NODE ") || !strings.HasSuffix(lines[0], "KUBERNETES") {
+		t.Errorf("header = %q", lines[0])
+	}
+}

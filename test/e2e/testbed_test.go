@@ -16,7 +16,11 @@ import (
 	"github.com/calico-ebpf/kubectl-calico-ebpf/pkg/calico"
 )
 
-// TestOperatorStandInRollsCalicoNode checks the test bed itself: switching the Installation to
+// TestOperatorStandInRollsCalicoNode checks the test bed itself. It rolls every calico-node pod
+// to the DaemonSet's version, so it lives in the file that sorts last: the tests before it rely
+// on one node per Calico generation.
+//
+// The test: switching the Installation to
 // BPF makes the stand-in re-render calico-node, the real DaemonSet controller replaces every
 // pod, the new pods get exec and logs wired (Felix now logs BPF enabled), and the stand-in then
 // sets FelixConfiguration bpfEnabled as the operator does. Switching back undoes it.

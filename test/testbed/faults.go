@@ -80,8 +80,12 @@ func (c *Cluster) CrashPod(ctx context.Context, node, message string) error {
 // AddNode adds one more node to the cluster; windows nodes get no calico-node pod, as in a
 // real cluster where calico-node only selects Linux nodes.
 func (c *Cluster) AddNode(ctx context.Context, name, os string) error {
-	k := c.Nodes + 10 + len(name) // an address clear of the regular nodes
-	n := newNode(k)
+	existing, err := c.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return err
+	}
+	// An address and pod block clear of every node so far (nodes are added one at a time).
+	n := newNode(len(existing.Items) + 10)
 	n.Name = name
 	n.Labels["kubernetes.io/hostname"] = name
 	n.Labels["kubernetes.io/os"] = os

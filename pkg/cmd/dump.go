@@ -11,6 +11,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/calico-ebpf/kubectl-calico-ebpf/pkg/annotate"
+	"github.com/calico-ebpf/kubectl-calico-ebpf/pkg/model"
 	"github.com/calico-ebpf/kubectl-calico-ebpf/pkg/output"
 	"github.com/calico-ebpf/kubectl-calico-ebpf/pkg/parse"
 )
@@ -31,6 +33,9 @@ type DumpOptions struct {
 	Output string
 
 	live liveFlags
+	ct   conntrackFlags
+	// filter is the conntrack filter built from ct.
+	filter annotate.ConntrackFilter
 
 	spec dumpKind
 	// modeSet[i] is the flag of spec.modes[i]; modeSet[0], the default mode, has none.
@@ -80,6 +85,9 @@ func NewCmdDump(spec dumpKind, configFlags *genericclioptions.ConfigFlags, strea
 	if liveKinds[spec.modes[0].kind] {
 		o.live.addFlags(f, spec.modes[0].kind)
 	}
+	if spec.modes[0].kind == parse.KindConntrack {
+		o.ct.addFlags(f)
+	}
 	return cmd
 }
 
@@ -127,7 +135,7 @@ func (o *DumpOptions) Validate() error {
 	case o.Input != "" && o.mode.check:
 		return usageErrorf("--check compares live nodes with the cluster: use --node, --all-nodes or -l instead of --input")
 	case o.Input != "":
-		return nil
+		return o.completeFilter(false)
 	case !liveKinds[o.mode.kind]:
 		return usageErrorf("%s needs --input FILE (a saved dump, or - for stdin)", o.spec.name)
 	case !live:
@@ -137,6 +145,19 @@ func (o *DumpOptions) Validate() error {
 	case o.live.Timeout <= 0:
 		return usageErrorf("--timeout must be positive")
 	}
+	return o.completeFilter(live)
+}
+
+// completeFilter builds the conntrack filter; it filters entries, not statistics.
+func (o *DumpOptions) completeFilter(live bool) error {
+	f, err := o.ct.filter(live)
+	if err != nil {
+		return err
+	}
+	if !f.Empty() && o.mode.kind != parse.KindConntrack {
+		return usageErrorf("the conntrack filters apply to entries, not to --stats")
+	}
+	o.filter = f
 	return nil
 }
 
@@ -151,7 +172,7 @@ func (o *DumpOptions) Run(ctx context.Context) error {
 	}
 	defer in.Close()
 	p := o.mode.printer(o.Out, o.ErrOut, o.format)
-	rep, err := decodeInto(ctx, p, o.mode.kind, in, parse.Options{Format: o.parseFormat}, "")
+	rep, err := decodeInto(ctx, p, o.mode.kind, in, parse.Options{Format: o.parseFormat}, "", o.keep(nil))
 	if err != nil {
 		_ = p.Abort()
 		return decodeError(o.mode.kind, name, err)
@@ -173,10 +194,24 @@ func (o *DumpOptions) openInput() (io.ReadCloser, string, error) {
 
 // decodeInto decodes one dump of kind and hands each row to p as an item of node ("" offline).
 // Live mode will call it once per node, into the same printer.
-func decodeInto(ctx context.Context, p output.ListPrinter, kind parse.Kind, r io.Reader, opts parse.Options, node string) (parse.Report, error) {
+func decodeInto(ctx context.Context, p output.ListPrinter, kind parse.Kind, r io.Reader, opts parse.Options, node string, keep func(any) bool) (parse.Report, error) {
 	return parse.Decode(kind, ctxReader{ctx, r}, opts, func(row any) error {
+		if !keep(row) {
+			return nil
+		}
 		return p.Add(output.Item{Node: node, Row: row})
 	})
+}
+
+// keep applies the conntrack filters; idx resolves --service and --pod (nil offline).
+func (o *DumpOptions) keep(idx *annotate.Index) func(any) bool {
+	if o.filter.Empty() {
+		return func(any) bool { return true }
+	}
+	return func(row any) bool {
+		e, ok := row.(model.ConntrackEntry)
+		return !ok || o.filter.Match(e, idx)
+	}
 }
 
 // decodeError names the input in a decoder's error: "parse routes from dump.txt: …". The

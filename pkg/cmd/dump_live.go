@@ -102,16 +102,48 @@ func (o *DumpOptions) runLive(ctx context.Context) error {
 
 	p := o.mode.printer(o.Out, o.ErrOut, o.format)
 	req := collect.Request{Kind: o.mode.kind, IPv6: l.IPv6, Raw: l.Raw}
+	stats := map[string]*model.ConntrackStats{}
+	if o.mode.kind == parse.KindConntrackStats {
+		// Counted from the raw dump, so that every version has statistics (Calico's own
+		// `conntrack stats` came with v3.30) and NAT forward entries are seen.
+		req.Kind, req.Raw = parse.KindConntrack, true
+		for _, t := range targets {
+			stats[t.Name] = &model.ConntrackStats{}
+		}
+	}
+	keep := o.keep(idx)
 	// NAT frontends are read against the other frontends of their id, so a node's NAT map is
 	// gathered whole (it is bounded by the map size) and annotated at the end.
 	nat := map[string][]model.NATEntry{}
 	results := c.Collect(ctx, targets, req, parse.Options{}, func(node string, row any) error {
-		if e, ok := row.(model.NATEntry); ok {
-			nat[node] = append(nat[node], e)
+		switch r := row.(type) {
+		case model.NATEntry:
+			nat[node] = append(nat[node], r)
+			return nil
+		case model.ConntrackEntry:
+			if s := stats[node]; s != nil {
+				s.Tally(r)
+				return nil
+			}
+		}
+		if !keep(row) {
 			return nil
 		}
 		return p.Add(annotatedItem(idx, node, row))
 	})
+	if len(stats) > 0 {
+		size, from := conntrackMapSize(ctx, clients.Dynamic)
+		for _, r := range results {
+			if r.Failed() {
+				continue
+			}
+			s := stats[r.Node]
+			s.MapSize = size
+			if err := p.Add(statsItem(r.Node, *s, conntrackUsage(s.TotalEntries, size, from))); err != nil {
+				return err
+			}
+		}
+	}
 	if c.Progress != nil {
 		fmt.Fprint(o.ErrOut, "\r\033[K")
 	}

@@ -70,6 +70,8 @@ var explanatory = []Code{CodeBlackhole, CodeNoEndpoints, CodeAffinity, CodeTopol
 func CheckNAT(nodes map[string][]model.NATEntry, idx *Index, info map[string]NodeInfo) Report {
 	rep := Report{Nodes: slices.Sorted(maps.Keys(nodes)), Findings: []Finding{}}
 	seen := map[string]map[natKey]*seenFE{}
+	// hidesSrc marks the nodes whose Calico prints source-range keys without their src.
+	hidesSrc := map[string]bool{}
 	fams := map[string]families{}
 	views := map[string]nodeView{}
 	for _, node := range rep.Nodes {
@@ -112,7 +114,14 @@ func CheckNAT(nodes map[string][]model.NATEntry, idx *Index, info map[string]Nod
 				}
 				found = append(found, keyed{keyOf(f), finding(node, n, port, keyOf(f))})
 			}
-			seen[node][keyOf(f)] = &seenFE{entry: r.entry, port: port, specific: nodeSpecific(v, r)}
+			key := keyOf(f)
+			if r.srcHidden && r.exp != nil {
+				// Before v3.31.5 a source-range key prints without its src; file it under the
+				// key it was matched to, so the nodes compare like with like.
+				key = r.exp.key
+				hidesSrc[node] = true
+			}
+			seen[node][key] = &seenFE{entry: r.entry, port: port, specific: nodeSpecific(v, r)}
 		}
 		for _, e := range missing {
 			n := warnf(CodeMissingFrontend, "missing; the Service calls for it (%s)", expWhy(e))
@@ -125,7 +134,7 @@ func CheckNAT(nodes map[string][]model.NATEntry, idx *Index, info map[string]Nod
 			rep.Findings = append(rep.Findings, kf.f)
 		}
 	}
-	rep.Findings = append(rep.Findings, crossNode(rep.Nodes, seen, fams, views)...)
+	rep.Findings = append(rep.Findings, crossNode(rep.Nodes, seen, fams, views, hidesSrc)...)
 	return rep
 }
 
@@ -179,7 +188,7 @@ func nodeSpecific(v nodeView, r row) bool {
 
 // crossNode reports frontends present on some nodes and absent on others,
 // and frontends whose backends differ between nodes.
-func crossNode(nodes []string, seen map[string]map[natKey]*seenFE, fams map[string]families, views map[string]nodeView) []Finding {
+func crossNode(nodes []string, seen map[string]map[natKey]*seenFE, fams map[string]families, views map[string]nodeView, hidesSrc map[string]bool) []Finding {
 	if len(nodes) < 2 {
 		return nil
 	}
@@ -201,6 +210,9 @@ func crossNode(nodes []string, seen map[string]map[natKey]*seenFE, fams map[stri
 		for _, node := range nodes {
 			s := seen[node][k]
 			if s == nil {
+				if k.src.IsValid() && hidesSrc[node] {
+					continue // the node cannot print this key
+				}
 				if fams[node].has(k.addr) && !slices.Contains(views[node].own, k.addr) {
 					absent = append(absent, node)
 				}

@@ -275,14 +275,26 @@ func (c *Cluster) waitWired(ctx context.Context) error {
 		if err != nil {
 			return false, err
 		}
+		nodes, err := c.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, nil
+		}
+		execs, err := c.Dynamic.Resource(execGVR).Namespace(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, nil
+		}
+		stamps := map[string]string{}
+		for _, e := range execs.Items {
+			stamps[e.GetName()] = e.GetAnnotations()[wiredPodAnnotation]
+		}
+		byName := map[string]*corev1.Node{}
+		for i := range nodes.Items {
+			byName[nodes.Items[i].Name] = &nodes.Items[i]
+		}
 		for i := range pods {
 			p := &pods[i]
-			node, err := c.Kube.CoreV1().Nodes().Get(ctx, p.Spec.NodeName, metav1.GetOptions{})
-			if err != nil {
-				return false, nil
-			}
-			e, err := c.Dynamic.Resource(execGVR).Namespace(ns).Get(ctx, p.Name, metav1.GetOptions{})
-			if err != nil || e.GetAnnotations()[wiredPodAnnotation] != wireStamp(p, node) {
+			node := byName[p.Spec.NodeName]
+			if node == nil || stamps[p.Name] != wireStamp(p, node) {
 				return false, nil
 			}
 		}

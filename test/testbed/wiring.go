@@ -183,6 +183,9 @@ func (c *Controller) nodeData(ctx context.Context, node, version string) (string
 	if err := renderFixtures(c.fixtures, version, dir, ipMap); err != nil {
 		return "", fmt.Errorf("render fixtures for node %s (%s): %w", node, version, err)
 	}
+	if err := c.generateNAT(ctx, node, version, dir); err != nil {
+		return "", fmt.Errorf("generate NAT maps for node %s (%s): %w", node, version, err)
+	}
 	return dir, os.WriteFile(filepath.Join(dir, ".rendered"), nil, 0o644)
 }
 

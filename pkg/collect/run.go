@@ -129,8 +129,10 @@ func (c *Collector) collectNode(ctx context.Context, n Node, req Request, opts p
 	}
 	target := kube.Target{Node: n.Name, Namespace: n.Pod.Namespace, Pod: n.Pod.Name, Container: calico.NodeContainer}
 	form := c.form(n)
-	// At most one correction of each kind: --json refused, then the other binary.
-	for attempt := 0; attempt < 3; attempt++ {
+	retried := false
+	// At most one correction of each kind (--json refused, the other binary) and one retry of
+	// a broken stream.
+	for attempt := 0; attempt < 4; attempt++ {
 		argv, format, err := Argv(form, req)
 		if err != nil {
 			res.Reason, res.Err = FailUnsupported, fmt.Errorf("node %s: %w", n.Name, err)
@@ -148,6 +150,11 @@ func (c *Collector) collectNode(ctx context.Context, n Node, req Request, opts p
 		case out.noBinary && attempt < 2:
 			form = form.otherBinary()
 			c.remember(n.Name, form)
+			continue
+		case transient(out) && !retried && ctx.Err() == nil:
+			// The exec stream broke before anything was read (API server or kubelet
+			// proxies do this under load); a dump is a read, so run it once more.
+			retried = true
 			continue
 		}
 		res.Report, res.Reason, res.Err = out.report, out.reason, out.err
@@ -271,6 +278,16 @@ func classify(execCtx, parent context.Context, rep parse.Report, parseErr, execE
 		o.reason, o.err = FailUnparsable, fmt.Errorf("no line of the output was understood (line %d: %q)", w.Line, w.Text)
 	}
 	return o
+}
+
+// transient reports a failure worth one more try: the exec itself failed (not the command),
+// nothing reached the caller, and it was not a refusal that would only repeat.
+func transient(o outcome) bool {
+	if o.reason != FailExec || o.report.Rows > 0 || o.err == nil {
+		return false
+	}
+	msg := strings.ToLower(o.err.Error())
+	return !strings.Contains(msg, "forbidden") && !strings.Contains(msg, "unauthorized") && !strings.Contains(msg, "not found")
 }
 
 func mentionsUnknownJSONFlag(s string) bool {

@@ -201,3 +201,37 @@ func TestCollectStopsTheEndlessBlackholeList(t *testing.T) {
 		t.Error("no frontends delivered")
 	}
 }
+
+func TestCollectRetriesABrokenStreamOnce(t *testing.T) {
+	calls := map[string]int{}
+	var mu sync.Mutex
+	ex := &fakeExec{reply: func(node string, argv []string, stdout, stderr io.Writer) error {
+		mu.Lock()
+		calls[node]++
+		n := calls[node]
+		mu.Unlock()
+		switch {
+		case node == "flaky" && n == 1, node == "broken":
+			return errors.New("error: closed all streams") // no exit status: the stream broke
+		case node == "denied":
+			return errors.New(`pods "calico-node-x" is forbidden: User "reader" cannot create resource "pods/exec"`)
+		}
+		fmt.Fprint(stdout, routesText)
+		return nil
+	}}
+	nodes := []Node{
+		{Name: "flaky", Pod: calicoPod("flaky", "v3.29.7")},
+		{Name: "broken", Pod: calicoPod("broken", "v3.29.7")},
+		{Name: "denied", Pod: calicoPod("denied", "v3.29.7")},
+	}
+	_, res := collectRoutes(t, ex, nodes, time.Minute)
+	if res[0].Err != nil || calls["flaky"] != 2 {
+		t.Errorf("flaky node: err %v after %d calls, want success on the retry", res[0].Err, calls["flaky"])
+	}
+	if res[1].Reason != FailExec || calls["broken"] != 2 {
+		t.Errorf("broken node: %q after %d calls, want exec failed after one retry", res[1].Reason, calls["broken"])
+	}
+	if res[2].Reason != FailExec || calls["denied"] != 1 {
+		t.Errorf("denied node: %q after %d calls, want no retry of a refusal", res[2].Reason, calls["denied"])
+	}
+}

@@ -18,7 +18,9 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+	stopProfile := startProfile(os.Getenv(profileEnv))
 	code := cmd.Execute(ctx, streams, os.Args[1:])
+	stopProfile()
 	stop()
 	os.Exit(code)
 }

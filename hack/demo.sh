@@ -17,9 +17,16 @@ run kubectl get nodes -o wide
 run kubectl get pods -n calico-system -o wide
 run kubectl plugin list
 run kubectl calico-ebpf version
-run kubectl calico-ebpf version -o yaml
-pod=$(kubectl get pods -n calico-system -l k8s-app=calico-node --field-selector spec.nodeName=node-3 -o name | head -1)
-run kubectl exec -n calico-system "${pod#pod/}" -c calico-node -- calico-node -bpf nat dump
+run kubectl calico-ebpf routes --all-nodes
+run kubectl calico-ebpf nat --node node-3
+run kubectl calico-ebpf nat --explain --node node-3
+run kubectl calico-ebpf nat --check --all-nodes
+run kubectl calico-ebpf conntrack --node node-2
+run kubectl calico-ebpf conntrack --all-nodes --stats
+run kubectl calico-ebpf ipsets --node node-1 -o wide
+echo
+echo "# The same parsers read saved output, with no cluster:"
+run kubectl calico-ebpf nat --explain --input pkg/parse/testdata/v3.22.5/nat-dump.stdout.txt
 
 cat <<MSG
 

@@ -37,7 +37,9 @@ func run(m *testing.M) int {
 	defer stop()
 	var err error
 	cluster, err = testbed.New(testbed.Config{
-		Name: "calico-ebpf-e2e", Nodes: len(e2eVersions), Versions: e2eVersions,
+		// One cluster per test process, so that runs side by side (developers, CI) don't
+		// tear down each other's clusters.
+		Name: fmt.Sprintf("calico-ebpf-e2e-%d", os.Getpid()), Nodes: len(e2eVersions), Versions: e2eVersions,
 		Flavour: calico.FlavourOperator, Progress: os.Stderr,
 	})
 	if err == nil {

@@ -20,8 +20,12 @@ func annotatedItem(idx *annotate.Index, node string, row any) output.Item {
 		a := annotate.Routes(node, []model.Route{r}, idx)[0]
 		it.Extra = map[string]any{annotationKey: a}
 		it.Names = a.Owner
-		if a.NextHopNode != "" {
+		if a.NextHopNode != "" && a.Owner != "node "+a.NextHopNode {
 			it.Names = joinNonEmpty(" ", it.Names, "via node "+a.NextHopNode)
+		}
+		if it.Names == "" && len(a.Notes) > 0 {
+			// Pool, blackhole and DSR opt-out routes belong to no object; say what they are.
+			it.Names = a.Notes[0].Message
 		}
 	case model.ConntrackEntry:
 		a := annotate.Conntrack([]model.ConntrackEntry{r}, idx)[0]

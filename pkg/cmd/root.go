@@ -41,6 +41,7 @@ func NewRootCmd(streams genericiooptions.IOStreams) *cobra.Command {
 
 	root.AddCommand(NewCmdVersion(configFlags, streams))
 	root.AddCommand(NewDumpCmds(configFlags, streams)...)
+	root.AddCommand(NewCmdPreflight(configFlags, streams))
 	return root
 }
 

@@ -42,6 +42,7 @@ func NewRootCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	root.AddCommand(NewCmdVersion(configFlags, streams))
 	root.AddCommand(NewDumpCmds(configFlags, streams)...)
 	root.AddCommand(NewCmdPreflight(configFlags, streams))
+	root.AddCommand(NewCmdVerify(configFlags, streams))
 	return root
 }
 

@@ -12,7 +12,7 @@ import (
 
 // writeFelixLog writes the container log kwok serves for a calico-node pod: Felix's start-up
 // lines as the pod's configuration and Calico version would print them, in CRI format.
-func (c *Controller) writeFelixLog(p *corev1.Pod, version string) (string, error) {
+func (c *Controller) writeFelixLog(p *corev1.Pod, node *corev1.Node, version string) (string, error) {
 	dir := filepath.Join(c.dataRoot, "logs")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
@@ -27,7 +27,7 @@ func (c *Controller) writeFelixLog(p *corev1.Pod, version string) (string, error
 	if start.IsZero() {
 		start = time.Now().UTC()
 	}
-	lines := felixStartup(version, bpf)
+	lines := verifyFelixLines(node, version, bpf, felixStartup(version, bpf))
 	var b strings.Builder
 	for i, l := range lines {
 		t := start.Add(time.Duration(i) * 10 * time.Millisecond)

@@ -80,12 +80,12 @@ func (c *Controller) wire(ctx context.Context) error {
 			_ = c.dyn.Resource(logsGVR).Namespace(c.namespace).Delete(ctx, name, metav1.DeleteOptions{})
 		}
 	}
-	return nil
+	return c.refreshVerifyData(ctx, pods, byName)
 }
 
 // wireStamp identifies what an Exec object was made from.
 func wireStamp(p *corev1.Pod, node *corev1.Node) string {
-	return string(p.UID) + "/" + node.Annotations[AnnotationFakeMode] + "/" + node.Annotations[AnnotationBPFFS]
+	return string(p.UID) + "/" + node.Annotations[AnnotationFakeMode] + "/" + node.Annotations[AnnotationBPFFS] + "/" + verifyStamp(node)
 }
 
 func (c *Controller) wirePod(ctx context.Context, p *corev1.Pod, node *corev1.Node) error {
@@ -94,13 +94,16 @@ func (c *Controller) wirePod(ctx context.Context, p *corev1.Pod, node *corev1.No
 	if err != nil {
 		return err
 	}
+	if dataDir, err = c.verifyDataDir(ctx, node, version, dataDir); err != nil {
+		return err
+	}
 	env := map[string]string{
 		"FAKE_NODE":           node.Name,
 		"FAKE_CALICO_VERSION": version,
 		"FAKE_DATA_DIR":       dataDir,
 		"FAKE_MODE":           node.Annotations[AnnotationFakeMode],
 		"FAKE_BPFFS":          node.Annotations[AnnotationBPFFS],
-		"FAKE_ATTACH":         attachMode(version),
+		"FAKE_ATTACH":         nodeAttachMode(node, version),
 	}
 	stamp := wireStamp(p, node)
 	if err := c.apply(ctx, execGVR, p, stamp, map[string]any{"execs": []any{map[string]any{
@@ -109,7 +112,7 @@ func (c *Controller) wirePod(ctx context.Context, p *corev1.Pod, node *corev1.No
 	}}}); err != nil {
 		return err
 	}
-	logFile, err := c.writeFelixLog(p, version)
+	logFile, err := c.writeFelixLog(p, node, version)
 	if err != nil {
 		return err
 	}

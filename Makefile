@@ -64,6 +64,7 @@ dist:
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./pkg/...
+	bash hack/bench.sh
 
 fuzz:
 	bash hack/fuzz.sh

@@ -11,10 +11,15 @@ import (
 )
 
 // Benchmarks decode full-size generated dumps (512,000 conntrack entries,
-// 65,536 NAT frontends, 262,144 routes; see internal/gendump) and report
-// MB/s, allocations and ns per entry. Keep runs short on shared machines:
+// 65,536 NAT frontends, 262,144 routes; see internal/gendump) from memory
+// and report MB/s, allocations and ns per entry; the "-1cpu" ones keep the
+// conntrack text decoder on one goroutine. Keep runs short on shared
+// machines:
 //
 //	go test ./pkg/parse -run '^$' -bench . -benchtime=1x
+//
+// `make bench` then times the decoders end to end on files, next to awk
+// (hack/bench.sh, cmd/parsebench).
 
 func generate(tb testing.TB, style gendump.Style, n int) []byte {
 	tb.Helper()
@@ -48,11 +53,18 @@ func benchDecode(b *testing.B, style gendump.Style, decode func(io.Reader) (Repo
 }
 
 func BenchmarkConntrack(b *testing.B) {
+	decode := func(r io.Reader) (Report, error) {
+		return Conntrack(r, Options{}, func(model.ConntrackEntry) error { return nil })
+	}
 	for _, style := range []gendump.Style{gendump.ConntrackRawV322, gendump.ConntrackRawV332, gendump.ConntrackPrettyV329, gendump.ConntrackPrettyV332, gendump.ConntrackJSON} {
-		b.Run(string(style), func(b *testing.B) {
-			benchDecode(b, style, func(r io.Reader) (Report, error) {
-				return Conntrack(r, Options{}, func(model.ConntrackEntry) error { return nil })
-			})
+		b.Run(string(style), func(b *testing.B) { benchDecode(b, style, decode) })
+	}
+	// The text decoder on one goroutine (parallel mode off).
+	for _, style := range []gendump.Style{gendump.ConntrackRawV322, gendump.ConntrackPrettyV332} {
+		b.Run(string(style)+"-1cpu", func(b *testing.B) {
+			defer func(w int) { parallelWorkers = w }(parallelWorkers)
+			parallelWorkers = -1
+			benchDecode(b, style, decode)
 		})
 	}
 }

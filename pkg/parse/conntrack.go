@@ -1,7 +1,6 @@
 package parse
 
 import (
-	"bytes"
 	"io"
 	"net/netip"
 
@@ -22,10 +21,14 @@ import (
 //   - JSON (v3.31.5+), pretty and raw.
 //
 // For raw entries Src and Dst are derived from the key, opener first.
+//
+// A large text dump is parsed on several goroutines (see Performance in
+// the package documentation); fn is still called on the caller's goroutine,
+// once per row, in input order.
 func Conntrack(r io.Reader, opts Options, fn func(model.ConntrackEntry) error) (Report, error) {
 	s := newSession(KindConntrack, r, opts)
 	return s.finish(s.run(func(first []byte) error {
-		return decodeJSON(s, first, func(e *model.ConntrackEntry) error {
+		return conntrackJSON(s, first, func(e *model.ConntrackEntry) error {
 			if e.AddrA.IsValid() && !e.Src.IsValid() {
 				deriveDirection(e, true, netip.Addr{}, 0)
 			}
@@ -36,17 +39,27 @@ func Conntrack(r io.Reader, opts Options, fn func(model.ConntrackEntry) error) (
 
 func conntrackText(s *session, fn func(model.ConntrackEntry) error) error {
 	var e model.ConntrackEntry
+	var gate parallelGate
 	for {
+		if gate.ready(s) {
+			if err := parallelText(s, &gate, fn, fastConntrack); err != nil {
+				return err
+			}
+		}
 		line, num, ok, err := s.next()
 		if err != nil || !ok {
 			return err
 		}
 		var parsed bool
 		var note string
-		if bytes.HasPrefix(line, []byte("ConntrackKey{")) {
-			parsed, note = parseConntrackRaw(line, &e)
-		} else {
-			parsed = parseConntrackPretty(line, &e)
+		// The fast paths take lines exactly as Calico prints them and leave
+		// everything else to the general parsers (see conntrack_fast.go).
+		if parsed = fastConntrack(line, &e); !parsed {
+			if hasLit2(line, 0, "Conntrac", "kKey{") {
+				parsed, note = parseConntrackRaw(line, &e)
+			} else {
+				parsed = parseConntrackPretty(line, &e)
+			}
 		}
 		if !parsed {
 			if err := s.other(line, num); err != nil {
@@ -61,6 +74,14 @@ func conntrackText(s *session, fn func(model.ConntrackEntry) error) error {
 			return err
 		}
 	}
+}
+
+// fastConntrack is the fast path of either form (see conntrack_fast.go).
+func fastConntrack(line []byte, e *model.ConntrackEntry) bool {
+	if hasLit2(line, 0, "Conntrac", "kKey{") {
+		return fastConntrackRaw(line, e)
+	}
+	return fastConntrackPretty(line, e)
 }
 
 // deriveDirection fills Src and Dst of a raw entry from its key: the opener

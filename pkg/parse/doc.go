@@ -56,9 +56,29 @@
 //
 // # Performance
 //
-// The text hot paths (conntrack, routes, NAT) scan bytes by hand, without
-// regular expressions or a string per line; decoding a 512,000-entry
-// conntrack dump allocates a handful of buffers in total. See bench_test.go
-// and internal/gendump, whose generator cmd/gendump also writes the
-// benchmark inputs to files.
+// Decoding a dump costs about as much as reading it. Lines are cut in the
+// read buffer (1 MiB reads) without copying; fields are read from the bytes
+// into netip.Addr, integers and durations without strings or allocation.
+// Conntrack, the largest dump, has fast paths for the lines and JSON
+// objects exactly as Calico prints them (conntrack_fast.go,
+// conntrack_json.go): one pass, no look-ups by field name. They decide
+// nothing on their own: anything else goes to the general parsers (or to
+// encoding/json), and tests and fuzz targets hold both to the same result.
+//
+// A large conntrack text dump is also decoded on up to GOMAXPROCS
+// goroutines (parallel.go): chunks of lines are parsed by workers and by
+// the caller's goroutine while it would otherwise wait, and the rows are
+// delivered on the caller's goroutine in input order. Lines the fast path
+// does not take, and inputs where the workers do not keep up (other
+// processes have the CPUs), go on one line at a time.
+//
+// Whatever the input size, memory stays a few MiB: the read buffer and,
+// in parallel mode, a few 64 KiB chunks with their rows. The decoders
+// allocate a handful of buffers per dump, not per row (NAT allocates the
+// backends of each frontend, which the rows keep). Rows are values: the
+// callback may keep them.
+//
+// bench_test.go measures the decoders in memory; `make bench` (hack/bench.sh
+// with cmd/gendump and cmd/parsebench) measures them end to end on files,
+// next to awk on the same files.
 package parse

@@ -2,6 +2,7 @@ package parse
 
 import (
 	"bytes"
+	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -162,7 +163,7 @@ func FuzzStderrFailure(f *testing.F) {
 
 // FuzzDuration: parseDuration accepts exactly what time.ParseDuration does.
 func FuzzDuration(f *testing.F) {
-	for _, s := range []string{"1m4.11277541s", "850ms", "12.345µs", "0", "-3s", "2h3m4.5s", "1.5μs", ".5s", "9223372036854775807ns", "-9223372036854775808ns", "1.s"} {
+	for _, s := range []string{"1m4.11277541s", "850ms", "12.345µs", "0", "-3s", "2h3m4.5s", "1.5μs", ".5s", "9223372036854775807ns", "-9223372036854775808ns", "1.s", "1.23456789012h", "2.5m", "0.0000000001m", "3.999999999999s", "1.5µs7.25ms", "1h2m3.5s", "59m59.999999999s", "12.5ms", "1msx", "1m 2s", "1m\t2s", "999999h", "1234567h", "3.1234567890123h"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -170,6 +171,20 @@ func FuzzDuration(f *testing.F) {
 		got, ok := parseDuration([]byte(s))
 		if ok != (werr == nil) || (ok && got != want) {
 			t.Fatalf("parseDuration(%q) = %v, %v; time.ParseDuration = %v, %v", s, got, ok, want, werr)
+		}
+		// parseDurationAt reads a field up to a space.
+		field, _, _ := strings.Cut(s, " ")
+		want, werr = time.ParseDuration(field)
+		if strings.Contains(field, "\t") {
+			werr = errors.New("a tab")
+		}
+		got, end, ok := parseDurationAt([]byte(s+" x"), 0)
+		if ok != (werr == nil) || (ok && (got != want || end != len(field))) {
+			t.Fatalf("parseDurationAt(%q) = %v, %d, %v; time.ParseDuration(%q) = %v, %v", s+" x", got, end, ok, field, want, werr)
+		}
+		got, end, ok = parseDurationAt([]byte(s), 0)
+		if ok != (werr == nil) || (ok && (got != want || end != len(field))) {
+			t.Fatalf("parseDurationAt(%q) = %v, %d, %v; time.ParseDuration(%q) = %v, %v", s, got, end, ok, field, want, werr)
 		}
 	})
 }
@@ -195,6 +210,32 @@ func FuzzAddr(f *testing.F) {
 		if ap, ok := parseAddrPort([]byte(s)); ok && strings.HasPrefix(s, "[") {
 			if want, err := netip.ParseAddrPort(s); err != nil || want != ap {
 				t.Fatalf("parseAddrPort(%q) = %v; netip: %v %v", s, ap, want, err)
+			}
+		}
+	})
+}
+
+// FuzzIPv4Port: the fast paths' address and port readers agree with each
+// other and with net/netip.
+func FuzzIPv4Port(f *testing.F) {
+	for _, s := range []string{"10.65.1.2:80 -> 10.1.2.3:4567 ESTABLISHED xxxxxxxxxx", "255.255.255.255:65535}", "1.2.3.4:0 ", "01.2.3.4:80 <-> ", "1.2.3.4:65536 x", "1.2.3.4:000080 xxxxxxxxxxxxxxxxxxxxxxx", "0.0.0.0 OrigPort:0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b := []byte(s)
+		ap, n, ok := fastIPv4Port(b, 0)
+		ap2, n2, ok2 := scalarIPv4Port(b, 0)
+		if ap != ap2 || ok != ok2 || (ok && n != n2) {
+			t.Fatalf("%q: fast %v %d %v, scalar %v %d %v", s, ap, n, ok, ap2, n2, ok2)
+		}
+		if ok {
+			if want, err := netip.ParseAddrPort(s[:n]); err != nil || want != ap {
+				t.Fatalf("%q: %v; netip: %v %v", s[:n], ap, want, err)
+			}
+		}
+		if a, n, ok := fastIPv4(b, 0); ok {
+			if want, err := netip.ParseAddr(s[:n]); err != nil || want != a {
+				t.Fatalf("%q: %v; netip: %v %v", s[:n], a, want, err)
 			}
 		}
 	})

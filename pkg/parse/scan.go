@@ -15,6 +15,16 @@ func parseUint(b []byte) (uint64, bool) {
 		return 0, false
 	}
 	var n uint64
+	if len(b) < 20 { // up to 19 digits cannot overflow
+		for _, c := range b {
+			d := c - '0'
+			if d > 9 {
+				return 0, false
+			}
+			n = n*10 + uint64(d)
+		}
+		return n, true
+	}
 	for _, c := range b {
 		if c < '0' || c > '9' {
 			return 0, false
@@ -151,7 +161,7 @@ func parsePrefix(b []byte) (netip.Prefix, bool) {
 		return netip.Prefix{}, false
 	}
 	a, ok := parseAddr(b[:i])
-	if !ok {
+	if !ok || a.Zone() != "" { // as netip.ParsePrefix: no zone in a prefix
 		return netip.Prefix{}, false
 	}
 	bits, ok := parseUintMax(b[i+1:], uint64(a.BitLen()))

@@ -15,6 +15,10 @@ type session struct {
 	rep     Report
 	pending *rawLine // a line handed back by detectFormat
 	pendBuf []byte
+	// jsonBase is added to the JSON decoder's offsets in messages: the
+	// offset in the JSON stream where the decoder started.
+	jsonBase int64
+	jsonSrc  *readErrRecorder
 }
 
 func newSession(kind Kind, r io.Reader, opts Options) *session {
@@ -68,6 +72,15 @@ func (s *session) unread(l rawLine) {
 // or an error message is fine as it is. ok is false at the end of the
 // input; err is a read error.
 func (s *session) next() (line []byte, num int, ok bool, err error) {
+	if s.pending == nil {
+		// The common case: a whole line in the read buffer.
+		if l, ok := s.lr.nextFast(); ok {
+			s.rep.Lines = s.lr.n
+			if b := trimSpace(l); len(b) > 0 {
+				return b, s.lr.n, true, nil
+			}
+		}
+	}
 	for {
 		l, err := s.raw()
 		if errors.Is(err, io.EOF) {

@@ -283,11 +283,7 @@ func classify(execCtx, parent context.Context, rep parse.Report, parseErr, execE
 // transient reports a failure worth one more try: the exec itself failed (not the command),
 // nothing reached the caller, and it was not a refusal that would only repeat.
 func transient(o outcome) bool {
-	if o.reason != FailExec || o.report.Rows > 0 || o.err == nil {
-		return false
-	}
-	msg := strings.ToLower(o.err.Error())
-	return !strings.Contains(msg, "forbidden") && !strings.Contains(msg, "unauthorized") && !strings.Contains(msg, "not found")
+	return o.reason == FailExec && o.report.Rows == 0 && kube.IsTransient(o.err)
 }
 
 func mentionsUnknownJSONFlag(s string) bool {

@@ -208,3 +208,23 @@ func lastLine(s string) string {
 	}
 	return ""
 }
+
+// IsTransient reports whether an exec failed in a way worth one more try: the stream broke
+// or could not be set up (the command's own exit status never arrived), and it was neither a
+// refusal that would only repeat nor the caller's own cancellation.
+func IsTransient(err error) bool {
+	var ee *ExecError
+	if !errors.As(err, &ee) || ee.ExitCode >= 0 {
+		return false
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	msg := strings.ToLower(err.Error())
+	for _, refusal := range []string{"forbidden", "unauthorized", "not found"} {
+		if strings.Contains(msg, refusal) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -61,5 +62,18 @@ func TestParseTransport(t *testing.T) {
 	}
 	if _, err := ParseTransport("http3"); err == nil {
 		t.Error("ParseTransport(http3) succeeded")
+	}
+}
+
+func TestIsTransient(t *testing.T) {
+	target := Target{Node: "n1", Namespace: "calico-system", Pod: "calico-node-x"}
+	broken := &ExecError{Target: target, ExitCode: -1, Err: errors.New("error: closed all streams")}
+	exited := &ExecError{Target: target, ExitCode: 1, Err: errors.New("exit status 1")}
+	denied := &ExecError{Target: target, ExitCode: -1, Err: errors.New(`pods "calico-node-x" is forbidden: cannot create resource "pods/exec"`)}
+	cancelled := &ExecError{Target: target, ExitCode: -1, Err: fmt.Errorf("stream: %w", context.Canceled)}
+	for err, want := range map[error]bool{broken: true, exited: false, denied: false, cancelled: false, errors.New("plain"): false} {
+		if got := IsTransient(err); got != want {
+			t.Errorf("IsTransient(%v) = %v, want %v", err, got, want)
+		}
 	}
 }

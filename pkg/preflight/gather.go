@@ -321,7 +321,13 @@ func readMounts(ctx context.Context, opts Options, ns string, pods map[string]*c
 			defer cancel()
 			var out bytes.Buffer
 			target := kube.Target{Node: n.Name, Namespace: ns, Pod: p.Name, Container: calico.NodeContainer}
-			if err := opts.Exec.Exec(ectx, target, []string{"cat", "/proc/mounts"}, &out, nil); err != nil {
+			argv := []string{"cat", "/proc/mounts"}
+			err := opts.Exec.Exec(ectx, target, argv, &out, nil)
+			if kube.IsTransient(err) {
+				out.Reset() // a broken stream: the command only reads, so once more
+				err = opts.Exec.Exec(ectx, target, argv, &out, nil)
+			}
+			if err != nil {
 				n.MountsError = err.Error()
 				return
 			}

@@ -284,7 +284,15 @@ func (g *Gatherer) run(ctx context.Context, t kube.Target, argv ...string) ([]by
 		defer cancel()
 	}
 	var out, errOut bytes.Buffer
-	if err := g.Exec.Exec(ctx, t, argv, &out, &errOut); err != nil {
+	err := g.Exec.Exec(ctx, t, argv, &out, &errOut)
+	if kube.IsTransient(err) {
+		// The exec stream broke (API server and kubelet proxies do this under load); the
+		// command only reads, so run it once more.
+		out.Reset()
+		errOut.Reset()
+		err = g.Exec.Exec(ctx, t, argv, &out, &errOut)
+	}
+	if err != nil {
 		if msg := strings.TrimSpace(errOut.String()); msg != "" {
 			return nil, fmt.Errorf("%s: %w", firstLine(msg, 200), err)
 		}

@@ -31,7 +31,12 @@ func TestOperatorStandInRollsCalicoNode(t *testing.T) {
 	before := podUIDs(t, ctx)
 
 	setDataplane(t, ctx, "BPF")
-	t.Cleanup(func() { setDataplane(t, context.Background(), "Iptables") })
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		setDataplane(t, ctx, "Iptables")
+		waitRolledOut(t, ctx, false)
+	})
 	waitFor(t, ctx, "calico-node rolled out with BPF on", func() bool {
 		ds, err := kc.AppsV1().DaemonSets(calico.OperatorNamespace).Get(ctx, calico.NodeDaemonSet, metav1.GetOptions{})
 		if err != nil || ds.Status.UpdatedNumberScheduled != ds.Status.DesiredNumberScheduled || ds.Status.NumberAvailable != ds.Status.DesiredNumberScheduled || ds.Generation > ds.Status.ObservedGeneration {

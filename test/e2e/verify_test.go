@@ -32,6 +32,18 @@ type verifyDoc struct {
 	} `json:"nodes"`
 }
 
+// seen returns what verify saw for a node's check, for failure messages.
+func (d verifyDoc) seen(node, check string) string {
+	for _, n := range d.Nodes {
+		for _, c := range n.Checks {
+			if n.Node == node && c.Check == check {
+				return c.Seen
+			}
+		}
+	}
+	return ""
+}
+
 // cell returns a node's check as "STATUS reason".
 func (d verifyDoc) cell(node, check string) string {
 	for _, n := range d.Nodes {
@@ -65,7 +77,7 @@ func expectCells(t *testing.T, d verifyDoc, want map[[2]string]string) {
 	t.Helper()
 	for k, prefix := range want {
 		if got := d.cell(k[0], k[1]); !strings.HasPrefix(got, prefix) {
-			t.Errorf("%s %s = %q, want %q…", k[0], k[1], got, prefix)
+			t.Errorf("%s %s = %q, want %q…; seen: %s", k[0], k[1], got, prefix, d.seen(k[0], k[1]))
 		}
 	}
 }
@@ -82,6 +94,7 @@ func TestVerify(t *testing.T) {
 
 	// 1. The Iptables cluster: every node runs calico-node, nothing asks for eBPF. A test
 	// before this one may have left a rollout running: wait until its pods are wired.
+	waitRolledOut(t, ctx, false)
 	waitFor(t, ctx, "no calico-node pod being replaced", func() bool {
 		pods, err := cluster.Kube.CoreV1().Pods(calico.OperatorNamespace).List(ctx, metav1.ListOptions{LabelSelector: calico.NodeSelector})
 		if err != nil || len(pods.Items) != len(e2eVersions) {

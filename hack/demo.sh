@@ -17,6 +17,9 @@ run kubectl get nodes -o wide
 run kubectl get pods -n calico-system -o wide
 run kubectl plugin list
 run kubectl calico-ebpf version
+run kubectl calico-ebpf preflight || true
+echo "# verify exits 1 here, as it should: the demo cluster does not run eBPF yet"
+run kubectl calico-ebpf verify --all-nodes || true
 run kubectl calico-ebpf routes --all-nodes
 run kubectl calico-ebpf nat --node node-3
 run kubectl calico-ebpf nat --explain --node node-3

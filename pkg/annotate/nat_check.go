@@ -180,7 +180,10 @@ type seenFE struct {
 }
 
 func nodeSpecific(v nodeView, r row) bool {
-	if r.exp != nil && r.exp.kind == KindNodePort {
+	// A NodePort on an address carries what that address's node should get: all endpoints on
+	// the node's own address, but only the remote node's endpoints on a remote node's address
+	// (internalTrafficPolicy Local). Either way it is checked per node, not across nodes.
+	if r.exp != nil && (r.exp.kind == KindNodePort || r.exp.kind == KindNodePortRemote) {
 		return true
 	}
 	return slices.Contains(v.own, r.entry.Frontend.Addr.Unmap())

@@ -29,46 +29,27 @@ func Filters(r io.Reader, opts Options, fn func(model.TCFilter) error) (Report, 
 }
 
 func filterText(s *session, fn func(model.TCFilter) error) error {
-	var cur *model.TCFilter
-	flush := func() error {
-		if cur == nil {
-			return nil
+	return readBlocks(s, fn, func(line []byte, num int) (*model.TCFilter, bool) {
+		if !bytes.HasPrefix(line, []byte("filter ")) {
+			return nil, false
 		}
-		f := *cur
-		cur = nil
-		return emit(s, fn, f)
-	}
-	for {
-		line, num, ok, err := s.next()
-		if err != nil {
-			return err
+		var f model.TCFilter
+		switch parseFilterLine(line, &f, s.opts) {
+		case filterRow:
+			return &f, true
+		case filterSummary:
+			s.rep.Skipped++
+		default:
+			s.warn(num, line, "not understood")
 		}
-		if !ok {
-			return flush()
+		return nil, true
+	}, func(line []byte, cur *model.TCFilter) bool {
+		if classify(line, true) != classUnknown {
+			return false
 		}
-		if bytes.HasPrefix(line, []byte("filter ")) {
-			if err := flush(); err != nil {
-				return err
-			}
-			var f model.TCFilter
-			switch parseFilterLine(line, &f, s.opts) {
-			case filterRow:
-				cur = &f
-			case filterSummary:
-				s.rep.Skipped++
-			default:
-				s.warn(num, line, "not understood")
-			}
-			continue
-		}
-		if cur != nil && classify(line, true) == classUnknown {
-			cur.Details = append(cur.Details, string(line)) // actions and matches of other filter kinds
-			continue
-		}
-		if err := s.other(line, num); err != nil {
-			return err
-		}
-	}
+		cur.Details = append(cur.Details, string(line)) // actions and matches of other filter kinds
+		return true
+	})
 }
 
 type filterLineKind int

@@ -22,38 +22,13 @@ func Qdiscs(r io.Reader, opts Options, fn func(model.Qdisc) error) (Report, erro
 }
 
 func qdiscText(s *session, fn func(model.Qdisc) error) error {
-	var cur *model.Qdisc
-	flush := func() error {
-		if cur == nil {
-			return nil
-		}
-		q := *cur
-		cur = nil
-		return emit(s, fn, q)
-	}
-	for {
-		line, num, ok, err := s.next()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return flush()
-		}
+	return readBlocks(s, fn, func(line []byte, _ int) (*model.Qdisc, bool) {
 		var q model.Qdisc
-		if parseQdiscHeader(line, &q) {
-			if err := flush(); err != nil {
-				return err
-			}
-			cur = &q
-			continue
+		if !parseQdiscHeader(line, &q) {
+			return nil, false
 		}
-		if cur != nil && qdiscStats(line, cur) {
-			continue
-		}
-		if err := s.other(line, num); err != nil {
-			return err
-		}
-	}
+		return &q, true
+	}, qdiscStats)
 }
 
 // parseQdiscHeader reads "qdisc KIND HANDLE [dev DEV] [root|parent P|ingress] [refcnt N] OPTIONS…".

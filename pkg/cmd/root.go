@@ -8,6 +8,8 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/calico-ebpf/kubectl-calico-ebpf/pkg/kube"
 )
 
 // displayName is how kubectl users call the plugin; usage lines and examples use it.
@@ -49,6 +51,7 @@ func NewRootCmd(streams genericiooptions.IOStreams) *cobra.Command {
 // Execute runs the plugin with args and returns the process exit code. Errors are printed
 // once, kubectl style.
 func Execute(ctx context.Context, streams genericiooptions.IOStreams, args []string) int {
+	kube.UserAgent = "kubectl-calico-ebpf/" + version
 	root := NewRootCmd(streams)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)

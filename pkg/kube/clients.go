@@ -17,12 +17,18 @@ type Clients struct {
 	Config  *rest.Config
 }
 
+// UserAgent names the plugin in every request, so that audit logs and API priority and
+// fairness can tell its requests from kubectl's. Set by pkg/cmd from the build version.
+var UserAgent = "kubectl-calico-ebpf"
+
 // NewClients builds the clients from kubectl's flags.
 func NewClients(getter genericclioptions.RESTClientGetter) (*Clients, error) {
 	cfg, err := getter.ToRESTConfig()
 	if err != nil {
 		return nil, fmt.Errorf("load kubeconfig: %w", err)
 	}
+	cfg = rest.CopyConfig(cfg)
+	cfg.UserAgent = UserAgent
 	kc, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("create kubernetes client: %w", err)

@@ -38,6 +38,10 @@ const (
 	FactTCXFallback FelixFactKind = "tcx-fallback"
 	// FactProgramAttached: "Program attached to TC." (v3.22–v3.30), "… to tc." / "… to tcx." (v3.31+).
 	FactProgramAttached FelixFactKind = "program-attached"
+	// FactConfigLoaded: "Successfully loaded configuration." Felix logs it at every start,
+	// including the in-place restarts it does when FelixConfiguration changes, so it marks
+	// where the facts of the running Felix begin.
+	FactConfigLoaded FelixFactKind = "config-loaded"
 	// FactAttachError: a failure to load or attach a BPF program.
 	FactAttachError FelixFactKind = "attach-error"
 )

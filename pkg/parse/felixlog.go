@@ -94,6 +94,7 @@ var felixFacts = []struct {
 	kind   model.FelixFactKind
 }{
 	{"BPF enabled, ", model.FactBPFEnabled},
+	{"Successfully loaded configuration.", model.FactConfigLoaded},
 	{"BPF dataplane mode enabled but not supported by the kernel.", model.FactBPFUnsupported},
 	{"tcx is not supported. Falling back to tc", model.FactTCXFallback},
 	{"Program attached to TC.", model.FactProgramAttached},

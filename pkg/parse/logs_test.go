@@ -15,13 +15,14 @@ func TestFelixLogFacts(t *testing.T) {
 		"[pod/calico-node-abc/calico-node] 2025-06-01T10:00:00.123456789Z 2025-06-01 10:00:00.123 [INFO][99] felix/attach.go 140: Program attached to tcx. attachPoint=&tc.AttachPoint{AttachPoint:bpf.AttachPoint{Hook:ingress, PolicyIdxV4:3, Iface:\"eth0\"}}\n" +
 		"2023-05-05 05:05:05.555 [WARNING][7] felix/attach.go 120: Failed to attach to TC section cali_tc_preamble attachPoint=&tc.AttachPoint{AttachPoint:bpf.AttachPoint{Hook:egress, Iface:\"cali12345\"}} error=\"no such device\"\n" +
 		"time=\"2025-06-01T10:00:00Z\" level=info msg=\"Program attached to TC.\" iface=eth1 hook=egress\n" +
+		"2025-06-02 08:00:00.000 [INFO][120] felix/daemon.go 384: Successfully loaded configuration. GOMAXPROCS=2 config=&config.Config{BPFEnabled:false}\n" +
 		"goroutine 1 [running]:\n"
 	rows, rep, err := decodeString(t, FelixLog, input, Options{})
 	if err != nil || len(rep.Warnings) != 0 {
 		t.Fatalf("err %v report %+v", err, rep)
 	}
 	kinds := []model.FelixFactKind{model.FactBPFEnabled, model.FactBPFEnabled, model.FactBPFUnsupported, model.FactTCXFallback,
-		model.FactProgramAttached, model.FactAttachError, model.FactProgramAttached}
+		model.FactProgramAttached, model.FactAttachError, model.FactProgramAttached, model.FactConfigLoaded}
 	if len(rows) != len(kinds) || rep.Skipped != 2 {
 		t.Fatalf("got %d facts (%+v), skipped %d", len(rows), rows, rep.Skipped)
 	}
@@ -44,6 +45,9 @@ func TestFelixLogFacts(t *testing.T) {
 	}
 	if r := rows[6]; r.AttachMode != "TC" || r.Iface != "eth1" || r.Hook != "egress" {
 		t.Errorf("fact 6: %+v", r)
+	}
+	if r := rows[7]; r.Message != "Successfully loaded configuration." || r.Fields != "GOMAXPROCS=2 config=&config.Config{BPFEnabled:false}" {
+		t.Errorf("fact 7: %+v", r)
 	}
 }
 

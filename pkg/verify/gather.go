@@ -317,6 +317,11 @@ func (g *Gatherer) felixLog(ctx context.Context, t kube.Target) ([]model.FelixLo
 	defer rc.Close()
 	var facts []model.FelixLogFact
 	_, err = parse.FelixLog(bufio.NewReader(io.LimitReader(rc, maxLogBytes)), parse.Options{Format: parse.FormatText}, func(f model.FelixLogFact) error {
+		if f.Kind == model.FactConfigLoaded {
+			// Felix restarted in place (it does on FelixConfiguration changes such as
+			// bpfEnabled): only what the running Felix logged tells the current state.
+			facts = facts[:0]
+		}
 		facts = append(facts, f)
 		return nil
 	})

@@ -97,7 +97,11 @@ func TestGatherManifestInstall(t *testing.T) {
 	}
 	logs := fakeLogs{
 		"kube-system/calico-node-a": "2026-01-01 10:00:00.000 [INFO][60] felix/int_dataplane.go 713: BPF enabled, starting BPF endpoint manager and map manager.\n",
-		"kube-system/calico-node-b": "2026-01-01 10:00:00.000 [INFO][60] felix/int_dataplane.go 428: Creating internal dataplane driver. BPF disabled\n",
+		// b's Felix ran with BPF, then restarted in place without it: only the last start counts.
+		"kube-system/calico-node-b": "2026-01-01 09:00:00.000 [INFO][50] felix/daemon.go 384: Successfully loaded configuration. config=&config.Config{BPFEnabled:true}\n" +
+			"2026-01-01 09:00:00.100 [INFO][50] felix/int_dataplane.go 713: BPF enabled, starting BPF endpoint manager and map manager.\n" +
+			"2026-01-01 10:00:00.000 [INFO][60] felix/daemon.go 384: Successfully loaded configuration. config=&config.Config{BPFEnabled:false}\n" +
+			"2026-01-01 10:00:00.000 [INFO][60] felix/int_dataplane.go 428: Creating internal dataplane driver. BPF disabled\n",
 	}
 	g := &Gatherer{Kube: kc, Dynamic: dc, Exec: exec, Logs: logs}
 	c, nodes, skipped, err := g.Gather(context.Background(), kube.NodeSelection{All: true})

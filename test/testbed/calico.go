@@ -11,6 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
+	"k8s.io/utils/ptr"
 
 	"github.com/calico-ebpf/kubectl-calico-ebpf/pkg/calico"
 )
@@ -48,6 +50,14 @@ func calicoNodeDaemonSet(namespace, version string, bpf bool, strategy appsv1.Da
 			},
 		},
 	}
+	if namespace == calico.ManifestNamespace {
+		// calico.yaml sets no FELIX_BPFENABLED (it would override FelixConfiguration) and
+		// reads the API server endpoint from an optional ConfigMap (v3.24+).
+		c := &ds.Spec.Template.Spec.Containers[0]
+		c.Env = c.Env[:2]
+		c.EnvFrom = []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: "kubernetes-services-endpoint"}, Optional: ptr.To(true)}}}
+	}
 	if strategy == appsv1.RollingUpdateDaemonSetStrategyType {
 		one := intstr.FromInt32(1)
 		ds.Spec.UpdateStrategy.RollingUpdate = &appsv1.RollingUpdateDaemonSet{MaxUnavailable: &one}
@@ -77,12 +87,18 @@ func deployCalicoNode(ctx context.Context, kc kubernetes.Interface, namespace st
 		return err
 	}
 	for i, v := range versions[1:] {
-		cur, err := kc.AppsV1().DaemonSets(namespace).Get(ctx, ds.Name, metav1.GetOptions{})
-		if err != nil {
+		// The operator stand-in writes the same DaemonSet (it renders env from the
+		// Installation), so a conflict here only means: read it again.
+		err := retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+			cur, err := kc.AppsV1().DaemonSets(namespace).Get(ctx, ds.Name, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			cur.Spec.Template.Spec.Containers[0].Image = calicoImage(v)
+			_, err = kc.AppsV1().DaemonSets(namespace).Update(ctx, cur, metav1.UpdateOptions{})
 			return err
-		}
-		cur.Spec.Template.Spec.Containers[0].Image = calicoImage(v)
-		if _, err := kc.AppsV1().DaemonSets(namespace).Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
+		})
+		if err != nil {
 			return fmt.Errorf("move daemonset to %s: %w", v, err)
 		}
 		pods, err := calicoNodePods(ctx, kc, namespace)

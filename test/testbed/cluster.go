@@ -39,8 +39,15 @@ type Config struct {
 	Flavour calico.Flavour
 	// WorkloadNodes caps how many nodes run the fixture-world apps (0: all, at most 4).
 	WorkloadNodes int
-	// AuditPolicy, when set, is a kube-apiserver audit policy file.
+	// OperatorVersion is the tigera-operator image tag (default v1.42.3); the operator
+	// stand-in offers what that version offers (bpfNetworkBootstrap and kubeProxyManagement
+	// from v1.40, host ports with BPF from v1.31).
+	OperatorVersion string
+	// AuditPolicy is a kube-apiserver audit policy file; Up writes one that logs every
+	// request's metadata when it is empty (see AuditLogPath).
 	AuditPolicy string
+	// NoAudit turns the audit log off: benchmarks measure the API server without it.
+	NoAudit bool
 	// Progress receives one line per step.
 	Progress io.Writer
 }
@@ -119,6 +126,9 @@ func (c *Cluster) Up(ctx context.Context, startController func(context.Context, 
 		return err
 	}
 	_ = os.Remove(filepath.Join(c.Dir, "ready"))
+	if err := c.ensureAuditPolicy(); err != nil {
+		return err
+	}
 	c.step("starting kwok cluster %q (%d nodes)", c.Name, c.Nodes)
 	if err := c.createKwokCluster(ctx); err != nil {
 		return err
@@ -205,6 +215,9 @@ func (c *Cluster) applyManifests(ctx context.Context) error {
 	}
 	for _, f := range files {
 		b, _ := manifests.ReadFile(f)
+		if c.OperatorVersion != "" {
+			b = bytes.ReplaceAll(b, []byte(operatorImage+defaultOperatorVersion), []byte(operatorImage+c.OperatorVersion))
+		}
 		if _, err := c.Kubectl(ctx, b, "apply", "-f", "-"); err != nil {
 			return err
 		}
@@ -283,6 +296,7 @@ func (c *Cluster) waitWired(ctx context.Context) error {
 		if err != nil {
 			return false, nil
 		}
+		felix := felixStamp(ctx, c.Dynamic, c.Flavour)
 		stamps := map[string]string{}
 		for _, e := range execs.Items {
 			stamps[e.GetName()] = e.GetAnnotations()[wiredPodAnnotation]
@@ -294,7 +308,7 @@ func (c *Cluster) waitWired(ctx context.Context) error {
 		for i := range pods {
 			p := &pods[i]
 			node := byName[p.Spec.NodeName]
-			if node == nil || stamps[p.Name] != wireStamp(p, node) {
+			if node == nil || stamps[p.Name] != wireStamp(p, node, felix) {
 				return false, nil
 			}
 		}

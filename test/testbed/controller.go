@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -26,6 +28,13 @@ type Controller struct {
 	dataRoot  string // the cluster dir: rendered node data and logs
 	fixtures  string // pkg/parse/testdata
 	log       io.Writer
+}
+
+func (c *Controller) flavour() calico.Flavour {
+	if c.operator {
+		return calico.FlavourOperator
+	}
+	return calico.FlavourManifest
 }
 
 // NewController builds a controller for a cluster's calico-node namespace.
@@ -63,10 +72,13 @@ func (c *Controller) Reconcile(ctx context.Context) error {
 	return c.wire(ctx)
 }
 
-// operate re-renders calico-node from the Installation as the Tigera operator does: the
-// dataplane becomes FELIX_BPFENABLED on the DaemonSet (a real rollout through the DaemonSet
-// controller); once that rollout is complete with BPF on, FelixConfiguration bpfEnabled is set
-// with the operator's ownership annotation, and TigeraStatus reports progress.
+// operate re-renders calico-node from the Installation as the Tigera operator does (see
+// operatorSpec for what each operator version reads): the dataplane becomes FELIX_BPFENABLED
+// and the kubernetes-services-endpoint ConfigMap becomes KUBERNETES_SERVICE_HOST/PORT on the
+// DaemonSet (a real rollout through the DaemonSet controller); once that rollout is complete,
+// FelixConfiguration bpfEnabled is set with the operator's ownership annotation, kube-proxy is
+// turned off or on where kubeProxyManagement asks for it, and TigeraStatus reports progress.
+// Combinations the real operator refuses leave calico-node alone and TigeraStatus Degraded.
 func (c *Controller) operate(ctx context.Context) error {
 	inst, err := c.dyn.Resource(calico.InstallationGVR).Get(ctx, calico.DefaultName, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
@@ -75,9 +87,13 @@ func (c *Controller) operate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	dataplane, _, _ := unstructured.NestedString(inst.Object, "spec", "calicoNetwork", "linuxDataplane")
-	bpf := dataplane == "BPF"
-
+	spec, err := c.operatorSpec(ctx, inst)
+	if err != nil {
+		return err
+	}
+	if spec.refusal != "" {
+		return c.setStatus(ctx, statusDegraded, "InvalidConfiguration", spec.refusal)
+	}
 	ds, err := c.kube.AppsV1().DaemonSets(c.namespace).Get(ctx, calico.NodeDaemonSet, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil
@@ -85,42 +101,44 @@ func (c *Controller) operate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if renderDaemonSet(ds, bpf) {
+	if renderDaemonSet(ds, spec.env()) {
 		if _, err := c.kube.AppsV1().DaemonSets(c.namespace).Update(ctx, ds, metav1.UpdateOptions{}); err != nil {
 			return fmt.Errorf("update daemonset: %w", err)
 		}
-		return c.setStatus(ctx, false, "Progressing", "rolling out calico-node")
+		return c.setStatus(ctx, statusProgressing, "Progressing", "rolling out calico-node")
 	}
-	done := rolloutComplete(ds)
-	if done {
-		if err := c.setFelixBPF(ctx, bpf); err != nil {
+	if !rolloutComplete(ds) {
+		return c.setStatus(ctx, statusProgressing, "Progressing", "rolling out calico-node")
+	}
+	if err := c.setFelixBPF(ctx, spec.bpf); err != nil {
+		return err
+	}
+	if spec.kubeProxyManagement {
+		if err := c.manageKubeProxy(ctx, spec.bpf); err != nil {
 			return err
 		}
 	}
-	if done {
-		return c.setStatus(ctx, true, "AllObjectsAvailable", "All objects available")
-	}
-	return c.setStatus(ctx, false, "Progressing", "rolling out calico-node")
+	return c.setStatus(ctx, statusAvailable, "AllObjectsAvailable", "All objects available")
 }
 
-// renderDaemonSet sets the DaemonSet's template as the operator would render it; it reports
-// whether anything changed.
-func renderDaemonSet(ds *appsv1.DaemonSet, bpf bool) bool {
+// renderDaemonSet sets the calico-node container's variables (a "" value removes one) as the
+// operator would render them; it reports whether anything changed.
+func renderDaemonSet(ds *appsv1.DaemonSet, env map[string]string) bool {
 	changed := false
 	c := &ds.Spec.Template.Spec.Containers[0]
-	want := fmt.Sprint(bpf)
-	found := false
-	for i := range c.Env {
-		if c.Env[i].Name == bpfEnv {
-			found = true
-			if c.Env[i].Value != want {
-				c.Env[i].Value, changed = want, true
-			}
+	for _, name := range sortedKeys(env) {
+		want := env[name]
+		i := slices.IndexFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == name })
+		switch {
+		case i < 0 && want != "":
+			c.Env = append(c.Env, corev1EnvVar(name, want))
+			changed = true
+		case i >= 0 && want == "":
+			c.Env = slices.Delete(c.Env, i, i+1)
+			changed = true
+		case i >= 0 && c.Env[i].Value != want:
+			c.Env[i].Value, changed = want, true
 		}
-	}
-	if !found {
-		c.Env = append(c.Env, corev1EnvVar(bpfEnv, want))
-		changed = true
 	}
 	if changed && ds.Spec.UpdateStrategy.Type != appsv1.RollingUpdateDaemonSetStrategyType {
 		// The operator always rolls calico-node; a test bed left mid-upgrade converges here.
@@ -168,8 +186,16 @@ func (c *Controller) setFelixBPF(ctx context.Context, bpf bool) error {
 	return err
 }
 
+type tigeraState int
+
+const (
+	statusAvailable tigeraState = iota
+	statusProgressing
+	statusDegraded
+)
+
 // setStatus keeps TigeraStatus "calico" in step, when the cluster has one.
-func (c *Controller) setStatus(ctx context.Context, available bool, reason, message string) error {
+func (c *Controller) setStatus(ctx context.Context, state tigeraState, reason, message string) error {
 	res := c.dyn.Resource(calico.TigeraStatusGVR)
 	ts, err := res.Get(ctx, "calico", metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
@@ -184,10 +210,14 @@ func (c *Controller) setStatus(ctx context.Context, available bool, reason, mess
 		}
 		return "False"
 	}
+	degradedMsg := ""
+	if state == statusDegraded {
+		degradedMsg = message
+	}
 	conds := []any{
-		map[string]any{"type": "Available", "status": status(available), "reason": reason, "message": message},
-		map[string]any{"type": "Progressing", "status": status(!available), "reason": reason, "message": message},
-		map[string]any{"type": "Degraded", "status": "False", "reason": reason, "message": ""},
+		map[string]any{"type": "Available", "status": status(state == statusAvailable), "reason": reason, "message": message},
+		map[string]any{"type": "Progressing", "status": status(state == statusProgressing), "reason": reason, "message": message},
+		map[string]any{"type": "Degraded", "status": status(state == statusDegraded), "reason": reason, "message": degradedMsg},
 	}
 	old, _, _ := unstructured.NestedSlice(ts.Object, "status", "conditions")
 	if fmt.Sprint(old) == fmt.Sprint(conds) {

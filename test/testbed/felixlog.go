@@ -12,20 +12,33 @@ import (
 
 // writeFelixLog writes the container log kwok serves for a calico-node pod: Felix's start-up
 // lines as the pod's configuration and Calico version would print them, in CRI format.
-func (c *Controller) writeFelixLog(p *corev1.Pod, node *corev1.Node, version string) (string, error) {
+//
+// Felix takes FELIX_BPFENABLED from its environment and, where that is not set (manifest
+// installs), bpfEnabled from FelixConfiguration (felix is felixStamp's answer). When that
+// flips, Felix restarts inside the running container: its new start-up lines are appended
+// to the log, as they would be.
+func (c *Controller) writeFelixLog(p *corev1.Pod, node *corev1.Node, version, felix string) (string, error) {
 	dir := filepath.Join(c.dataRoot, "logs")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	bpf := false
+	bpf, fromEnv := false, false
 	for _, e := range p.Spec.Containers[0].Env {
 		if e.Name == bpfEnv {
-			bpf = e.Value == "true"
+			bpf, fromEnv = e.Value == "true", true
 		}
 	}
+	if !fromEnv {
+		bpf = felix == felixBPFOn
+	}
+	path := filepath.Join(dir, p.Namespace+"_"+p.Name+".log")
 	start := p.CreationTimestamp.UTC()
 	if start.IsZero() {
 		start = time.Now().UTC()
+	}
+	var prev []byte
+	if old, err := os.ReadFile(path); err == nil && !fromEnv && loggedBPF(old) != bpf {
+		prev, start = old, time.Now().UTC()
 	}
 	lines := verifyFelixLines(node, version, bpf, felixStartup(version, bpf))
 	var b strings.Builder
@@ -34,8 +47,13 @@ func (c *Controller) writeFelixLog(p *corev1.Pod, node *corev1.Node, version str
 		felix := fmt.Sprintf("%s [INFO][%d] %s", t.Format("2006-01-02 15:04:05.000"), 60+i, l)
 		fmt.Fprintf(&b, "%s stdout F %s\n", t.Format(time.RFC3339Nano), felix)
 	}
-	path := filepath.Join(dir, p.Namespace+"_"+p.Name+".log")
-	return path, os.WriteFile(path, []byte(b.String()), 0o644)
+	return path, os.WriteFile(path, append(prev, b.String()...), 0o644)
+}
+
+// loggedBPF reads the BPFEnabled of the last start-up in a log written by writeFelixLog.
+func loggedBPF(log []byte) bool {
+	i := strings.LastIndex(string(log), "config.Config{BPFEnabled:")
+	return i >= 0 && strings.HasPrefix(string(log[i+len("config.Config{BPFEnabled:"):]), "true")
 }
 
 // felixStartup is the part of Felix's start-up log the plugin looks for.

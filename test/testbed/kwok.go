@@ -61,7 +61,11 @@ func (c *Cluster) createKwokCluster(ctx context.Context) error {
 		"--wait", "2m",
 	}
 	if c.AuditPolicy != "" {
-		args = append(args, "--kube-audit-policy", c.AuditPolicy)
+		// blocking (kube-apiserver's default for the log backend, made explicit): each event
+		// is written before its request's response is finished, so a test that has its
+		// answer finds the event in the log (MarkAudit).
+		args = append(args, "--kube-audit-policy", c.AuditPolicy,
+			"--extra-args", "kube-apiserver=audit-log-mode=blocking")
 	}
 	return c.kwokctl(ctx, args...)
 }

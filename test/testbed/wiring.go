@@ -53,6 +53,7 @@ func (c *Controller) wire(ctx context.Context) error {
 	for i := range nodes.Items {
 		byName[nodes.Items[i].Name] = &nodes.Items[i]
 	}
+	felix := felixStamp(ctx, c.dyn, c.flavour())
 	wired := map[string]string{}
 	for _, e := range execs.Items {
 		wired[e.GetName()] = e.GetAnnotations()[wiredPodAnnotation]
@@ -67,10 +68,10 @@ func (c *Controller) wire(ctx context.Context) error {
 		}
 		// The stamp covers the pod and the node's fault annotations, so that flipping a
 		// node into a fault re-wires its pod.
-		if wired[p.Name] == wireStamp(p, node) {
+		if wired[p.Name] == wireStamp(p, node, felix) {
 			continue
 		}
-		if err := c.wirePod(ctx, p, node); err != nil {
+		if err := c.wirePod(ctx, p, node, felix); err != nil {
 			return fmt.Errorf("wire pod %s on node %s: %w", p.Name, p.Spec.NodeName, err)
 		}
 	}
@@ -83,12 +84,13 @@ func (c *Controller) wire(ctx context.Context) error {
 	return c.refreshVerifyData(ctx, pods, byName)
 }
 
-// wireStamp identifies what an Exec object was made from.
-func wireStamp(p *corev1.Pod, node *corev1.Node) string {
-	return string(p.UID) + "/" + node.Annotations[AnnotationFakeMode] + "/" + node.Annotations[AnnotationBPFFS] + "/" + verifyStamp(node)
+// wireStamp identifies what an Exec object was made from: the pod, its node's faults and, on
+// manifest installs, FelixConfiguration's bpfEnabled (felix), which Felix restarts for.
+func wireStamp(p *corev1.Pod, node *corev1.Node, felix string) string {
+	return string(p.UID) + "/" + node.Annotations[AnnotationFakeMode] + "/" + node.Annotations[AnnotationBPFFS] + "/" + verifyStamp(node) + felix + traceStamp(node)
 }
 
-func (c *Controller) wirePod(ctx context.Context, p *corev1.Pod, node *corev1.Node) error {
+func (c *Controller) wirePod(ctx context.Context, p *corev1.Pod, node *corev1.Node, felix string) error {
 	version := calico.ImageTag(p.Spec.Containers[0].Image)
 	dataDir, err := c.nodeData(ctx, node.Name, version)
 	if err != nil {
@@ -105,14 +107,17 @@ func (c *Controller) wirePod(ctx context.Context, p *corev1.Pod, node *corev1.No
 		"FAKE_BPFFS":          node.Annotations[AnnotationBPFFS],
 		"FAKE_ATTACH":         nodeAttachMode(node, version),
 	}
-	stamp := wireStamp(p, node)
+	for k, v := range traceEnv(node) {
+		env[k] = v
+	}
+	stamp := wireStamp(p, node, felix)
 	if err := c.apply(ctx, execGVR, p, stamp, map[string]any{"execs": []any{map[string]any{
 		"containers": []any{calico.NodeContainer},
 		"local":      map[string]any{"envs": envList(env), "workDir": dataDir},
 	}}}); err != nil {
 		return err
 	}
-	logFile, err := c.writeFelixLog(p, node, version)
+	logFile, err := c.writeFelixLog(p, node, version, felix)
 	if err != nil {
 		return err
 	}

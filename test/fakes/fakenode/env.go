@@ -15,6 +15,8 @@ type Env struct {
 	Mode    string // FAKE_MODE: "", "hang", "garbage" or "fail"
 	Attach  string // FAKE_ATTACH: "tc", "tcx" or "" (the release's default)
 	BPFFS   string // FAKE_BPFFS: "mounted" (default) or "absent"
+	TC      string // FAKE_TC: "present" (default) or "absent"
+	Tracefs string // FAKE_TRACEFS: where tracefs is mounted (default /sys/kernel/tracing), or "none"
 }
 
 // Environment variable names.
@@ -25,6 +27,15 @@ const (
 	EnvMode    = "FAKE_MODE"
 	EnvAttach  = "FAKE_ATTACH"
 	EnvBPFFS   = "FAKE_BPFFS"
+	EnvTC      = "FAKE_TC"
+	EnvTracefs = "FAKE_TRACEFS"
+)
+
+// Where a kernel's trace pipe can be: tracefs's own mount point (Linux 4.1+) and the older
+// place under debugfs.
+const (
+	TracefsMount = "/sys/kernel/tracing"
+	DebugfsTrace = "/sys/kernel/debug/tracing"
 )
 
 // LoadEnv reads and checks the FAKE_* variables. A typo in the test bed's
@@ -37,9 +48,17 @@ func LoadEnv(getenv func(string) string) (Env, error) {
 		Mode:    getenv(EnvMode),
 		Attach:  getenv(EnvAttach),
 		BPFFS:   getenv(EnvBPFFS),
+		TC:      getenv(EnvTC),
+		Tracefs: getenv(EnvTracefs),
 	}
 	if e.BPFFS == "" {
 		e.BPFFS = "mounted"
+	}
+	if e.TC == "" {
+		e.TC = "present"
+	}
+	if e.Tracefs == "" {
+		e.Tracefs = TracefsMount
 	}
 	checks := []struct {
 		name, value string
@@ -48,6 +67,8 @@ func LoadEnv(getenv func(string) string) (Env, error) {
 		{EnvMode, e.Mode, []string{"", "hang", "garbage", "fail"}},
 		{EnvAttach, e.Attach, []string{"", "tc", "tcx"}},
 		{EnvBPFFS, e.BPFFS, []string{"mounted", "absent"}},
+		{EnvTC, e.TC, []string{"present", "absent"}},
+		{EnvTracefs, e.Tracefs, []string{TracefsMount, DebugfsTrace, "none"}},
 	}
 	for _, c := range checks {
 		if !contains(c.allowed, c.value) {

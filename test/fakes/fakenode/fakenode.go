@@ -12,6 +12,8 @@
 //	FAKE_MODE            "" | hang | garbage | fail, applies to every program
 //	FAKE_ATTACH          tc | tcx; default tcx from v3.31, tc before
 //	FAKE_BPFFS           mounted (default) | absent
+//	FAKE_TC              present (default) | absent: an image without tc
+//	FAKE_TRACEFS         /sys/kernel/tracing (default) | /sys/kernel/debug/tracing | none
 //
 // A data key names up to four files in FAKE_DATA_DIR: <key>.stdout.txt and
 // <key>.stderr.txt (printed as they are), <key>.exit (exit status, default
@@ -103,8 +105,11 @@ func Main(ctx context.Context, argv []string, getenv func(string) string, stdout
 
 // missingBinary answers like a container runtime when the node's image has
 // no such binary: calico-node is gone from v3.33 (replaced by the combined
-// "calico" binary, which older images lack).
+// "calico" binary, which older images lack); tc is gone with FAKE_TC=absent.
 func (p *proc) missingBinary(name string) (int, bool) {
+	if name == "tc" && p.env.TC == "absent" {
+		return p.notFound(name), true
+	}
 	if name != "calico-node" && name != "calico" {
 		return 0, false
 	}
@@ -117,8 +122,12 @@ func (p *proc) missingBinary(name string) (int, bool) {
 	if (name == "calico") == combined {
 		return 0, false
 	}
+	return p.notFound(name), true
+}
+
+func (p *proc) notFound(name string) int {
 	fmt.Fprintf(p.stderr, "exec: %q: executable file not found in $PATH\n", name)
-	return exitNotFound, true
+	return exitNotFound
 }
 
 // refuse rejects a command that would change node state. The test bed never

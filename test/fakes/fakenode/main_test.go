@@ -48,6 +48,7 @@ func runTests(m *testing.M) int {
 // node is one simulated node's FAKE_* environment.
 type node struct {
 	name, version, dataDir, mode, attach, bpffs string
+	tc, tracefs                                 string
 }
 
 type result struct {
@@ -57,7 +58,7 @@ type result struct {
 
 func (n node) environ() []string {
 	env := []string{"PATH=" + binDir, "FAKE_NODE=" + n.name, "FAKE_CALICO_VERSION=" + n.version, "FAKE_DATA_DIR=" + n.dataDir}
-	for k, v := range map[string]string{"FAKE_MODE": n.mode, "FAKE_ATTACH": n.attach, "FAKE_BPFFS": n.bpffs} {
+	for k, v := range map[string]string{"FAKE_MODE": n.mode, "FAKE_ATTACH": n.attach, "FAKE_BPFFS": n.bpffs, "FAKE_TC": n.tc, "FAKE_TRACEFS": n.tracefs} {
 		if v != "" {
 			env = append(env, k+"="+v)
 		}

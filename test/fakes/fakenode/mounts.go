@@ -49,6 +49,10 @@ func (p *proc) mounts() ([]mountEntry, error) {
 		}
 		out = append(out, e)
 	}
+	// tracefs where FAKE_TRACEFS puts it, unless a data file gives the whole table.
+	if p.env.Tracefs != "none" && !ok {
+		out = append(out, mountEntry{"tracefs", p.env.Tracefs, "tracefs", "rw,nosuid,nodev,noexec,relatime"})
+	}
 	return out, nil
 }
 
@@ -129,6 +133,9 @@ func runCat(p *proc, args []string) int {
 				fmt.Fprint(p.stdout, procMountsText(entries))
 			}
 			continue
+		}
+		if path.Base(file) == "trace_pipe" && path.Dir(file) == p.env.Tracefs {
+			return p.streamTracePipe(append([]string{"cat"}, args...))
 		}
 		if path.IsAbs(file) {
 			if c, ok := p.serveKey("cat" + strings.ReplaceAll(file, "/", "-")); ok {

@@ -9,7 +9,7 @@ import (
 //
 //	tc [-s] qdisc [show|list|ls] [dev X]   keys tc-s-qdisc-show / tc-qdisc-show
 //	tc filter show dev X ingress|egress    key  tc-filter-show-<X>-<dir>
-//	tc exec bpf debug                      key  tc-exec-bpf-debug, then blocks
+//	tc exec bpf debug                      key  trace-pipe, replayed until killed (or tc-exec-bpf-debug)
 //
 // Without data files the answers follow FAKE_ATTACH: in TC mode eth0 has a
 // clsact qdisc with Calico's preamble program on both hooks; in TCX mode
@@ -215,17 +215,25 @@ func preambleFilter(dev, dir string) string {
 		1000+id)
 }
 
-// tcExec is "tc exec bpf debug": iproute2 announces itself on stderr, then
-// relays the kernel trace pipe forever.
+// tcExec is "tc exec bpf debug": iproute2 looks for tracefs, announces
+// itself on stderr, then relays the kernel trace pipe until it is killed (see
+// streamTracePipe). Data key tc-exec-bpf-debug, when present, replaces all of
+// that (printed, then blocks): a way to make tc fail on one node.
 func (p *proc) tcExec(args []string) int {
 	if len(args) != 2 || args[0] != "bpf" || (args[1] != "debug" && args[1] != "dbg") {
 		fmt.Fprint(p.stderr, "fakenode: only \"tc exec bpf debug\" is simulated\n")
 		return 1
 	}
-	fmt.Fprint(p.stderr, "Running! Hang up with ^C!\n\n")
 	if a, found, err := p.data.find("tc-exec-bpf-debug"); err == nil && found {
+		fmt.Fprint(p.stderr, "Running! Hang up with ^C!\n\n")
 		a.hang = true
 		return p.serve(a)
 	}
-	return p.block()
+	if p.env.Tracefs == "none" {
+		// iproute2's bpf_trace_pipe() when no tracefs is mounted; it exits with -1.
+		fmt.Fprint(p.stderr, "tracefs not mounted?\n")
+		return 255
+	}
+	fmt.Fprint(p.stderr, "Running! Hang up with ^C!\n\n")
+	return p.streamTracePipe(append([]string{"tc", "exec"}, args...))
 }

@@ -63,14 +63,17 @@ type Manifest struct {
 }
 
 // RenderVersion renders the fixture family of version (FamilyFor) from
-// testdataDir (…/pkg/parse/testdata) into dst.
+// testdataDir (…/pkg/parse/testdata) into dst, with the trace pipe of its era.
 func RenderVersion(testdataDir, version, dst string, opts Options) error {
 	family, err := FamilyFor(version)
 	if err != nil {
 		return err
 	}
 	opts.Version = version
-	return Render(os.DirFS(filepath.Join(testdataDir, family)), dst, opts)
+	if err := Render(os.DirFS(filepath.Join(testdataDir, family)), dst, opts); err != nil {
+		return err
+	}
+	return renderTrace(testdataDir, version, dst, opts.IPMap)
 }
 
 // Render writes the data directory dst from the fixture set src (a

@@ -180,3 +180,24 @@ func TestWriteLargeConntrack(t *testing.T) {
 		t.Error("the dump should exercise every line form")
 	}
 }
+
+// Every node gets the trace pipe of its era, with the cluster's addresses.
+func TestRenderTracePipePerFamily(t *testing.T) {
+	for version, marker := range map[string]string{
+		"v3.22.5": " 0: ens192---I: ", "v3.26.1": " 0: ens192---I: ",
+		"v3.29.7": "bpf_trace_printk: IPv6 calia1b2c3d4e5f-E: ",
+		"v3.32.1": "CPU:4 [LOST 12 EVENTS]", "v3.33.0": "CPU:4 [LOST 12 EVENTS]",
+	} {
+		dst := t.TempDir()
+		if err := RenderVersion(testdata, version, dst, Options{IPMap: map[string]string{"10.96.0.10": "10.96.0.99"}}); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(dst, TraceKey+".stdout.txt"))
+		if err != nil || !strings.Contains(string(b), marker) {
+			t.Errorf("%s: trace pipe lacks %q (%v):\n%s", version, marker, err, b)
+		}
+		if version == "v3.22.5" && !strings.Contains(string(b), "NAT: 10.96.0.99:53 -> ") {
+			t.Errorf("%s: addresses not rewritten:\n%s", version, b)
+		}
+	}
+}

@@ -1,0 +1,203 @@
+package enable
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/calico-ebpf/kubectl-calico-ebpf/pkg/calico"
+)
+
+// DisruptionWarning is said before disable changes anything.
+const DisruptionWarning = "switching back from eBPF interrupts connections: established connections through Services and NodePorts may be reset; watch your workloads reconnect"
+
+// dropRecord is the part of a restore patch that removes enable's record.
+func dropRecord() map[string]any {
+	return map[string]any{"metadata": map[string]any{"annotations": map[string]any{RestoreAnnotation: nil}}}
+}
+
+// restore adds a step that applies the undo enable recorded on obj, or fallback where there
+// is no record (an enable by hand, or by an older version); it removes the record.
+func (b *builder) restore(ref Ref, obj map[string]any, fallback map[string]any, why string) error {
+	if obj == nil {
+		return nil
+	}
+	rec, err := recorded(obj)
+	if err != nil {
+		return err
+	}
+	patch := fallback
+	if rec != nil {
+		patch = Merge(rec, dropRecord())
+		why += "; restores the values recorded by enable"
+	} else if patch == nil {
+		return nil
+	} else {
+		why += "; no record of enable on the object, so the documented default"
+	}
+	b.add(Step{Action: ActionPatch, Target: ref, Patch: patch, DropRecord: rec != nil, Why: why}, PatchSatisfied(obj, patch))
+	return nil
+}
+
+// BuildDisable plans the way back to the iptables dataplane, restoring what enable changed.
+// It is pure.
+func BuildDisable(st State, o Options) (*Plan, error) {
+	b := &builder{st: st, o: o, plan: Plan{Title: "disable the eBPF dataplane (" + string(st.Flavour) + " install)"}}
+	if st.CalicoNode == nil {
+		return nil, fmt.Errorf("no calico-node DaemonSet in %s: is Calico installed?", st.CalicoNamespace)
+	}
+	var err error
+	switch st.Flavour {
+	case calico.FlavourOperator:
+		err = b.disableOperator()
+	case calico.FlavourManifest:
+		err = b.disableManifest()
+	default:
+		err = errors.New("cannot tell how Calico was installed (no Installation, no calico-node in calico-system or kube-system)")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(b.plan.Steps) > 0 {
+		b.plan.Warnings = append([]string{DisruptionWarning}, b.plan.Warnings...)
+	}
+	return &b.plan, nil
+}
+
+// kubeProxyOn restores kube-proxy first: its rules are in place before BPF stops serving
+// Services.
+func (b *builder) kubeProxyOn() error {
+	_, _, _, kpRef, _, _ := refs(b.st)
+	kp := b.st.KubeProxy
+	if kp == nil {
+		return nil
+	}
+	var fallback map[string]any
+	if _, on := strMap(kp, "spec", "template", "spec", "nodeSelector")[KubeProxyOffLabel]; on {
+		fallback = nodeSelector(KubeProxyOffLabel, nil)
+	}
+	if err := b.restore(kpRef, kp, fallback, "kube-proxy serves Services again before BPF stops"); err != nil {
+		return err
+	}
+	b.waitRollout(kpRef, nil, nil, kp, "kube-proxy runs on every node it ran on before")
+	return nil
+}
+
+func (b *builder) disableOperator() error {
+	st := b.st
+	instRef, felixRef, _, kpRef, nodeRef, _ := refs(st)
+	inst := st.Installation
+	if inst == nil {
+		return errors.New("operator install without Installation \"default\"")
+	}
+	rec, err := recorded(inst)
+	if err != nil {
+		return err
+	}
+	kpm := str(inst, "spec", "calicoNetwork", "kubeProxyManagement") == "Enabled"
+	if !kpm {
+		if err := b.kubeProxyOn(); err != nil {
+			return err
+		}
+	}
+	// The dataplane first; with kubeProxyManagement the operator brings kube-proxy back when
+	// BPF is off, so kubeProxyManagement itself is restored only after that.
+	dataplane, rest := map[string]any(nil), map[string]any(nil)
+	if rec != nil {
+		dataplane, rest = Split(rec, []string{"spec", "calicoNetwork", "kubeProxyManagement"})
+		dataplane, rest = rest, dataplane
+	}
+	switch {
+	case rec == nil && str(inst, "spec", "calicoNetwork", "linuxDataplane") == "BPF":
+		b.add(Step{Action: ActionPatch, Target: instRef, Patch: map[string]any{"spec": map[string]any{"calicoNetwork": map[string]any{"linuxDataplane": "Iptables"}}},
+			Why: "the operator re-renders calico-node without eBPF; no record of enable on the object, so the documented default"}, false)
+	case rec != nil:
+		patch := dataplane
+		drop := len(rest) == 0
+		if drop {
+			patch = Merge(dataplane, dropRecord())
+		}
+		b.add(Step{Action: ActionPatch, Target: instRef, Patch: patch, DropRecord: drop,
+			Why: "the operator re-renders calico-node without eBPF and clears bpfEnabled; restores the values recorded by enable"}, PatchSatisfied(inst, patch))
+	}
+	off := map[string]any{"spec": map[string]any{"bpfEnabled": false}}
+	if _, set := nested(st.FelixConfiguration, "spec", "bpfEnabled"); set || b.dirty {
+		b.add(Step{Action: ActionWait, Target: felixRef, Expect: off, Why: "the operator sets bpfEnabled: false once calico-node has rolled out"},
+			PatchSatisfied(st.FelixConfiguration, off))
+	}
+	b.waitRollout(nodeRef, nil, nil, st.CalicoNode, "every calico-node pod runs without eBPF")
+	if kpm {
+		b.waitRollout(kpRef, nodeSelector(OperatorKubeProxyOffLabel, nil), nil, st.KubeProxy,
+			"the operator's kubeProxyManagement removes its nodeSelector from kube-proxy once BPF is off")
+		if rec != nil {
+			patch := Merge(rest, dropRecord())
+			b.add(Step{Action: ActionPatch, Target: instRef, Patch: patch, DropRecord: true,
+				Why: "kubeProxyManagement back as it was, now that kube-proxy runs again; restores the values recorded by enable"}, PatchSatisfied(inst, patch))
+		}
+	}
+	if err := b.restore(felixRef, st.FelixConfiguration, nil, "Felix settings enable changed"); err != nil {
+		return err
+	}
+	return b.endpointBack(false)
+}
+
+func (b *builder) disableManifest() error {
+	st := b.st
+	_, felixRef, _, _, _, _ := refs(st)
+	if err := b.kubeProxyOn(); err != nil {
+		return err
+	}
+	var fallback map[string]any
+	if v, _ := nested(st.FelixConfiguration, "spec", "bpfEnabled"); v == true {
+		fallback = map[string]any{"spec": map[string]any{"bpfEnabled": false}}
+	}
+	if err := b.restore(felixRef, st.FelixConfiguration, fallback, "Felix restarts itself without eBPF"); err != nil {
+		return err
+	}
+	return b.endpointBack(true)
+}
+
+// endpointBack restores the API server endpoint configuration with --remove-endpoint-config:
+// the ConfigMap enable created is deleted (one it changed is restored), and on manifest
+// installs calico-node is restarted, as enable did, so that no pod keeps the old values.
+func (b *builder) endpointBack(manifest bool) error {
+	st := b.st
+	_, _, cmRef, _, nodeRef, _ := refs(st)
+	cm := st.EndpointConfigMap
+	if !b.o.RemoveEndpointConfig {
+		if cm != nil && len(b.plan.Steps) > 0 {
+			b.warn("ConfigMap %s/%s is kept, so calico-node keeps talking to the API server directly; --remove-endpoint-config removes it", cmRef.Namespace, cmRef.Name)
+		}
+		if manifest {
+			b.waitRollout(nodeRef, nil, nil, st.CalicoNode, "calico-node is settled (on manifest installs Felix switches without a rollout)")
+		}
+		return nil
+	}
+	switch {
+	case cm == nil:
+	case createdByEnable(cm):
+		b.add(Step{Action: ActionDelete, Target: cmRef, Why: "--remove-endpoint-config: enable created it"}, false)
+	default:
+		rec, err := recorded(cm)
+		if err != nil {
+			return err
+		}
+		if rec != nil {
+			if err := b.restore(cmRef, cm, nil, "--remove-endpoint-config"); err != nil {
+				return err
+			}
+		} else {
+			b.warn("ConfigMap %s/%s was not created by enable; deleting it as --remove-endpoint-config asks", cmRef.Namespace, cmRef.Name)
+			b.add(Step{Action: ActionDelete, Target: cmRef, Why: "--remove-endpoint-config"}, false)
+		}
+	}
+	if manifest {
+		if err := b.restore(nodeRef, st.CalicoNode, nil, "calico-node restarts without the endpoint"); err != nil {
+			return err
+		}
+		b.waitRollout(nodeRef, nil, nil, st.CalicoNode, "every calico-node pod runs without the endpoint")
+		return nil
+	}
+	b.waitRollout(nodeRef, nil, map[string]string{"KUBERNETES_SERVICE_HOST": "", "KUBERNETES_SERVICE_PORT": ""}, st.CalicoNode,
+		"the operator re-renders calico-node without the endpoint")
+	return nil
+}

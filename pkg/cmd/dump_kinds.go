@@ -126,11 +126,6 @@ var dumpKinds = []dumpKind{
 		what:  "the node's queueing disciplines: on TC-attached nodes every Calico interface has a clsact qdisc",
 		modes: []dumpMode{{kind: parse.KindQdisc, source: "tc -s qdisc show", file: "qdisc.txt", view: output.QdiscView}},
 	},
-	{
-		name: "trace", short: "Print the BPF debug trace (bpfLogLevel: Debug) from a saved trace",
-		what:  "the BPF programs' debug log, as read from the kernel's trace pipe: one row per event\n(`tc exec bpf debug` runs until it is stopped; stop it with Ctrl-C)",
-		modes: []dumpMode{{kind: parse.KindTrace, source: "tc exec bpf debug", file: "trace.txt", view: output.TraceView}},
-	},
 }
 
 // dumpLong is the long help of a dump command.

@@ -130,7 +130,7 @@ func TestDumpUsageErrors(t *testing.T) {
 	}{
 		{[]string{"routes"}, "error: routes needs nodes to read: add --node NAME, --all-nodes or -l SELECTOR (or --input FILE for a saved dump)"},
 		{[]string{"nat", "--explain"}, "error: nat needs nodes to read: add --node NAME"},
-		{[]string{"trace"}, "error: trace needs --input FILE"},
+		{[]string{"trace"}, "error: trace needs a node to follow (--node NAME) or a saved trace (--input FILE"},
 		{[]string{"routes", "--node", "n1", "--input", "-"}, "error: --input reads a saved dump; it cannot be combined with --node"},
 		{[]string{"routes", "--all-nodes", "--parallel", "0"}, "error: --parallel must be at least 1"},
 		{[]string{"nat", "--check", "--input", "-"}, "error: --check compares live nodes with the cluster"},

@@ -43,8 +43,14 @@ func NewRootCmd(streams genericiooptions.IOStreams) *cobra.Command {
 
 	root.AddCommand(NewCmdVersion(configFlags, streams))
 	root.AddCommand(NewDumpCmds(configFlags, streams)...)
+	root.AddCommand(NewCmdTrace(configFlags, streams))
 	root.AddCommand(NewCmdPreflight(configFlags, streams))
 	root.AddCommand(NewCmdVerify(configFlags, streams))
+	root.AddCommand(NewCmdConfig(configFlags, streams))
+	root.AddCommand(NewCmdDSR(configFlags, streams))
+	root.AddCommand(NewCmdDebug(configFlags, streams))
+	root.AddCommand(NewCmdEnable(configFlags, streams))
+	root.AddCommand(NewCmdDisable(configFlags, streams))
 	return root
 }
 

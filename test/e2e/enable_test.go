@@ -5,6 +5,8 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -17,6 +19,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/calico-ebpf/kubectl-calico-ebpf/pkg/calico"
@@ -220,16 +223,17 @@ func containsString(s []string, v string) bool {
 	return false
 }
 
-// versions is every touched object's resourceVersion, and the operator's pods, to prove a
-// dry run wrote nothing.
-func resourceVersions(t *testing.T, c *testbed.Cluster) string {
+// objectPrints fingerprints every object enable or disable could touch: its metadata and
+// spec or data, without status and resourceVersion, which controllers (and kwok) change on
+// their own while the test runs. A dry run must leave every print as it was.
+func objectPrints(t *testing.T, c *testbed.Cluster) string {
 	t.Helper()
 	ctx := context.Background()
 	var b strings.Builder
 	for _, gvr := range []schema.GroupVersionResource{calico.InstallationGVR, calico.FelixConfigurationV1GVR} {
 		u, err := c.Dynamic.Resource(gvr).Get(ctx, "default", metav1.GetOptions{})
 		if err == nil {
-			b.WriteString(gvr.Resource + "=" + u.GetResourceVersion() + " ")
+			b.WriteString(gvr.Resource + "=" + objectPrint(t, u) + " ")
 		}
 	}
 	for _, ns := range []string{"kube-system", "calico-system", "tigera-operator"} {
@@ -238,8 +242,8 @@ func resourceVersions(t *testing.T, c *testbed.Cluster) string {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, u := range l.Items {
-				b.WriteString(ns + "/" + u.GetName() + "=" + u.GetResourceVersion() + " ")
+			for i := range l.Items {
+				b.WriteString(ns + "/" + l.Items[i].GetName() + "=" + objectPrint(t, &l.Items[i]) + " ")
 			}
 		}
 	}
@@ -253,10 +257,24 @@ func resourceVersions(t *testing.T, c *testbed.Cluster) string {
 	return b.String()
 }
 
+func objectPrint(t *testing.T, u *unstructured.Unstructured) string {
+	t.Helper()
+	o := u.DeepCopy()
+	unstructured.RemoveNestedField(o.Object, "status")
+	unstructured.RemoveNestedField(o.Object, "metadata", "resourceVersion")
+	unstructured.RemoveNestedField(o.Object, "metadata", "managedFields")
+	b, err := json.Marshal(o.Object)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:6])
+}
+
 // dryRun checks that `ARGS --dry-run` prints a plan and changes nothing.
 func checkDryRun(t *testing.T, c *testbed.Cluster, wantSteps []string, args ...string) {
 	t.Helper()
-	before := resourceVersions(t, c)
+	before := objectPrints(t, c)
 	r := runPlugin(t, c, append(args, "--dry-run")...)
 	mustPass(t, r, "dry run")
 	for _, s := range wantSteps {
@@ -267,7 +285,7 @@ func checkDryRun(t *testing.T, c *testbed.Cluster, wantSteps []string, args ...s
 	if !strings.Contains(r.stderr, "the API server accepted every write; nothing was changed") {
 		t.Errorf("dry run: %s", r.stderr)
 	}
-	if after := resourceVersions(t, c); after != before {
+	if after := objectPrints(t, c); after != before {
 		t.Errorf("dry run changed touchedObjects:\nbefore %s\nafter  %s", before, after)
 	}
 }

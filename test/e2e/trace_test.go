@@ -200,6 +200,7 @@ func alive(pid int) bool {
 // Every generation of trace lines streams from its node, each event as the fixture holds
 // it; Ctrl-C ends the trace with exit 0 and a summary, and the remote reader is gone.
 func TestTraceStreamsEveryGeneration(t *testing.T) {
+	waitWired(t)
 	for i, version := range e2eVersions {
 		node := fmt.Sprintf("node-%d", i+1)
 		t.Run(node+"-"+version, func(t *testing.T) {
@@ -227,6 +228,7 @@ func TestTraceStreamsEveryGeneration(t *testing.T) {
 // Filters keep the matching events only; --count stops the trace by itself; a live table is
 // printed row by row.
 func TestTraceFiltersCountAndTable(t *testing.T) {
+	waitWired(t)
 	before := tracePids(t, "node-2")
 	lt := startTrace(t, "--node", "node-2", "--iface", "cali*", "--direction", "egress", "--count", "2", "-o", "json")
 	want := expectedTrace(t, "v3.29.7")
@@ -353,5 +355,16 @@ func TestTraceDebugSwitch(t *testing.T) {
 	}
 	if errOut := lt.stderr.String(); !strings.Contains(errOut, "bpfLogLevel is Debug for this trace") || strings.Contains(errOut, "warning:") {
 		t.Errorf("stderr:\n%s", errOut)
+	}
+}
+
+// waitWired waits until every calico-node pod (new ones from an earlier test's rollout
+// included) is wired to the fakes, so that the trace execs reach them.
+func waitWired(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := cluster.WaitWired(ctx); err != nil {
+		t.Fatalf("calico-node pods not wired: %v", err)
 	}
 }

@@ -316,6 +316,10 @@ func waitRolledOut(t *testing.T, ctx context.Context, bpf bool) {
 		}
 		return true
 	})
+	// The next test execs into the new pods: they must be wired to the fakes first.
+	if err := cluster.WaitWired(ctx); err != nil {
+		t.Fatalf("calico-node pods not wired after the rollout: %v", err)
+	}
 }
 
 func dsDone(ds *appsv1.DaemonSet) bool {

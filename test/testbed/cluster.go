@@ -279,6 +279,10 @@ func (c *Cluster) createWorld(ctx context.Context) error {
 	})
 }
 
+// WaitWired waits until every calico-node pod has its Exec object: tests that roll
+// calico-node call it before the next test execs into the new pods.
+func (c *Cluster) WaitWired(ctx context.Context) error { return c.waitWired(ctx) }
+
 // waitWired waits until every calico-node pod has its Exec object, made for the pod as it is
 // and for its node's current fault annotations.
 func (c *Cluster) waitWired(ctx context.Context) error {

@@ -17,8 +17,8 @@ import (
 )
 
 // TestOperatorStandInRollsCalicoNode checks the test bed itself. It rolls every calico-node pod
-// to the DaemonSet's version, so it lives in the file that sorts last: the tests before it rely
-// on one node per Calico generation.
+// to the DaemonSet's version, so it lives in a zz_ file: go test runs files in name order, and
+// every test in the other files relies on one node per Calico generation.
 //
 // The test: switching the Installation to
 // BPF makes the stand-in re-render calico-node, the real DaemonSet controller replaces every

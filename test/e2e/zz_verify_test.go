@@ -83,7 +83,7 @@ func expectCells(t *testing.T, d verifyDoc, want map[[2]string]string) {
 }
 
 // TestVerify runs verify on the Iptables cluster (mixed versions, unless the test bed's own
-// rollout test ran first: this file sorts last), then switches the Installation to BPF
+// rollout test ran first: the zz_ files sort last, this one after it), then switches the Installation to BPF
 // (a real rollout: every node ends up on the DaemonSet's v3.33.0), waits with verify --wait,
 // and puts one fault per node in two rounds: TC mode, then TCX mode. Everything is undone in
 // t.Cleanup, the dataplane last, and that rollout is waited for too.

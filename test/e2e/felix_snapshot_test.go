@@ -86,6 +86,9 @@ func quietClients(t *testing.T) (kubernetes.Interface, dynamic.Interface) {
 			return
 		}
 		cfg.WarningHandler = rest.NoWarnings{}
+		// A snapshot lists every resource type; client-go's default 5 requests/s would make
+		// each one take ten seconds of client-side throttling.
+		cfg.QPS, cfg.Burst = 500, 1000
 		if quietKube, quietErr = kubernetes.NewForConfig(cfg); quietErr == nil {
 			quietDyn, quietErr = dynamic.NewForConfig(cfg)
 		}

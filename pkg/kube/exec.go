@@ -11,13 +11,12 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/remotecommand"
 	utilexec "k8s.io/client-go/util/exec"
-	kubectlexec "k8s.io/kubectl/pkg/cmd/exec"
+	"k8s.io/streaming/pkg/httpstream"
 )
 
 // Transport selects the exec streaming protocol.
@@ -86,11 +85,14 @@ func (e *ExecError) Error() string {
 
 func (e *ExecError) Unwrap() error { return e.Err }
 
-// PodExecutor is the Executor that goes through the API server's pods/exec subresource.
+// PodExecutor is the Executor that goes through the API server's pods/exec subresource. One
+// PodExecutor serves a whole run, in parallel: its execs share a TLS session cache.
 type PodExecutor struct {
 	Config    *rest.Config
 	Client    kubernetes.Interface
 	Transport Transport
+
+	dialer dialerOnce
 }
 
 // Exec implements Executor. No TTY is requested: a TTY would merge stderr into stdout.
@@ -125,39 +127,30 @@ func (p *PodExecutor) Exec(ctx context.Context, target Target, argv []string, st
 }
 
 func (p *PodExecutor) stream(ctx context.Context, u *url.URL, stdout, stderr io.Writer) error {
-	if p.Transport == TransportAuto || p.Transport == "" {
-		// kubectl's own executor: WebSocket first with SPDY fallback, and the
-		// KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false switch, exactly as `kubectl exec` behaves.
-		return (&kubectlexec.DefaultRemoteExecutor{}).ExecuteWithContext(ctx, u, p.Config, nil, stdout, stderr, false, nil)
-	}
-	exec, err := p.forcedExecutor(u)
+	d, err := p.dialer.get(p.Config)
 	if err != nil {
 		return err
 	}
-	return exec.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: stdout, Stderr: stderr})
-}
-
-// forcedExecutor builds a single-protocol executor for --exec-transport websocket|spdy, used
-// where a proxy or API server only handles one of them.
-func (p *PodExecutor) forcedExecutor(u *url.URL) (remotecommand.Executor, error) {
-	if p.Transport == TransportSPDY {
-		return remotecommand.NewSPDYExecutor(p.Config, "POST", u)
+	opts := remotecommand.StreamOptions{Stdout: stdout, Stderr: stderr}
+	switch p.Transport {
+	case TransportSPDY:
+		// For a proxy or API server that only handles SPDY.
+		return d.spdy(ctx, u, opts)
+	case TransportWebSocket:
+		err := d.websocket(ctx, u, opts)
+		if httpstream.IsUpgradeFailure(err) {
+			return fmt.Errorf("websocket exec refused (try --exec-transport=spdy): %w", err)
+		}
+		return err
 	}
-	// WebSocket needs GET (RFC 6455 §4.1).
-	ws, err := remotecommand.NewWebSocketExecutor(p.Config, "GET", u.String())
-	if err != nil {
-		return nil, err
+	// kubectl's behaviour: WebSocket first with SPDY fallback, and the
+	// KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false switch, exactly as `kubectl exec` behaves.
+	if websocketsDisabled() {
+		return d.spdy(ctx, u, opts)
 	}
-	// No fallback here, but keep the upgrade error recognisable for the caller.
-	return &upgradeAwareExecutor{Executor: ws}, nil
-}
-
-type upgradeAwareExecutor struct{ remotecommand.Executor }
-
-func (u *upgradeAwareExecutor) StreamWithContext(ctx context.Context, opts remotecommand.StreamOptions) error {
-	err := u.Executor.StreamWithContext(ctx, opts)
-	if err != nil && httpstream.IsUpgradeFailure(err) {
-		return fmt.Errorf("websocket exec refused (try --exec-transport=spdy): %w", err)
+	err = d.websocket(ctx, u, opts)
+	if err != nil && shouldFallBack(err) {
+		return d.spdy(ctx, u, opts)
 	}
 	return err
 }

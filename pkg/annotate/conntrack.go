@@ -27,13 +27,20 @@ type ConntrackAnnotation struct {
 // result is parallel to entries.
 func Conntrack(entries []model.ConntrackEntry, idx *Index) []ConntrackAnnotation {
 	out := make([]ConntrackAnnotation, len(entries))
+	lookup := func(ap netip.AddrPort, proto model.Proto) (*Name, []Note) {
+		n := idx.NameAddrPort(ap, proto)
+		return &n, idx.AddrNotes(ap.Addr())
+	}
 	for i := range entries {
-		out[i] = annotateConntrack(&entries[i], idx)
+		out[i] = annotateConntrack(&entries[i], idx, lookup)
 	}
 	return out
 }
 
-func annotateConntrack(e *model.ConntrackEntry, idx *Index) ConntrackAnnotation {
+// nameLookup names an address and port, with the index's notes on the address.
+type nameLookup func(ap netip.AddrPort, proto model.Proto) (*Name, []Note)
+
+func annotateConntrack(e *model.ConntrackEntry, idx *Index, lookup nameLookup) ConntrackAnnotation {
 	var ca ConntrackAnnotation
 	proto := e.Proto.Proto()
 	src, dst := e.Src, e.Dst
@@ -47,9 +54,9 @@ func annotateConntrack(e *model.ConntrackEntry, idx *Index) ConntrackAnnotation 
 		if !ap.IsValid() {
 			return nil
 		}
-		n := idx.NameAddrPort(ap, proto)
-		ca.Notes = append(ca.Notes, idx.AddrNotes(ap.Addr())...)
-		return &n
+		n, notes := lookup(ap, proto)
+		ca.Notes = append(ca.Notes, notes...)
+		return n
 	}
 	ca.Src, ca.Dst = name(src), name(dst)
 	if e.OrigDst.IsValid() {

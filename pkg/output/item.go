@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
+
+	"github.com/calico-ebpf/kubectl-calico-ebpf/pkg/model"
 )
 
 // Item is one row of a dump as printed: a model row (model.Route, model.NATEntry, …) plus what
@@ -72,6 +75,74 @@ func (it Item) MarshalJSON() ([]byte, error) {
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
+}
+
+// AppendJSON appends what MarshalJSON returns. A row and extra values that write their own
+// JSON (model.JSONAppender: conntrack entries and their annotations, which a big dump has by
+// the hundred thousand) skip encoding/json's reflection and every intermediate allocation;
+// anything else goes through MarshalJSON.
+func (it Item) AppendJSON(dst []byte) ([]byte, error) {
+	row, ok := it.Row.(model.JSONAppender)
+	// One pass over the map: a map iteration costs more than encoding a small value.
+	var buf [2]extraField
+	extras := buf[:0]
+	for k, v := range it.Extra {
+		a, isAppender := v.(model.JSONAppender)
+		ok = ok && isAppender
+		extras = append(extras, extraField{k, a})
+	}
+	if !ok {
+		b, err := it.MarshalJSON()
+		return append(dst, b...), err
+	}
+	if it.Node == "" && len(extras) == 0 {
+		return row.AppendJSON(dst), nil
+	}
+	dst = append(dst, '{')
+	if it.Node != "" {
+		dst = appendQuote(append(dst, `"node":`...), it.Node)
+	}
+	// Splice the row's fields in: its '{' becomes the separator (or goes), its '}' goes.
+	at := len(dst)
+	dst = row.AppendJSON(dst)
+	switch {
+	case len(dst)-at == 2: // {}
+		dst = dst[:at]
+	case dst[at-1] != '{':
+		dst[at] = ','
+		dst = dst[:len(dst)-1]
+	default:
+		dst = append(dst[:at], dst[at+1:len(dst)-1]...)
+	}
+	if len(extras) > 1 {
+		slices.SortFunc(extras, func(a, b extraField) int { return strings.Compare(a.key, b.key) })
+	}
+	for _, f := range extras {
+		if dst[len(dst)-1] != '{' {
+			dst = append(dst, ',')
+		}
+		dst = append(model.AppendJSONString(dst, f.key), ':')
+		dst = f.value.AppendJSON(dst)
+	}
+	return append(dst, '}'), nil
+}
+
+type extraField struct {
+	key   string
+	value model.JSONAppender
+}
+
+// appendQuote is strconv.AppendQuote, which MarshalJSON uses for the node, with a fast path
+// for the names nodes have: printable ASCII without quotes or backslashes is quoted as is.
+func appendQuote(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return strconv.AppendQuote(dst, s)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
 }
 
 // marshalNoEscape is json.Marshal without HTML escaping and without the trailing newline.

@@ -132,6 +132,7 @@ type jsonPrinter struct {
 	kind   string
 	n      int
 	buf    bytes.Buffer
+	item   []byte // reused for each item's encoding
 }
 
 const jsonItemIndent = "    "
@@ -146,10 +147,11 @@ func (p *jsonPrinter) head() error {
 }
 
 func (p *jsonPrinter) Add(it Item) error {
-	b, err := it.MarshalJSON()
+	b, err := it.AppendJSON(p.item[:0])
 	if err != nil {
 		return err
 	}
+	p.item = b
 	if p.n == 0 {
 		if err := p.head(); err != nil {
 			return err

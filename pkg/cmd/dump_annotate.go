@@ -11,8 +11,51 @@ import (
 // annotationKey is the JSON field live items carry their Kubernetes names in.
 const annotationKey = "kubernetes"
 
-// annotatedItem gives a live row its Kubernetes names: the structured annotation for JSON and
-// a one-line reading for tables. Kinds without addresses to name pass through.
+// liveAnnotator names the rows of a live dump as they stream in.
+type liveAnnotator struct {
+	idx *annotate.Index
+	ct  *annotate.ConntrackAnnotator
+	// names is set when the one-line readings are printed (tables); JSON and YAML carry only
+	// the structured annotation, and a big conntrack dump need not build strings it drops.
+	names bool
+	// extra and ann, for JSON, are the one Extra map and annotation of every conntrack item:
+	// the JSON printer encodes an item in Add, before the next row comes, and keeps nothing
+	// of it (a map and an annotation per row were a third of a big dump's allocations).
+	// Tables and YAML keep their items: a map and an annotation each.
+	extra map[string]any
+	ann   annotate.ConntrackAnnotation
+}
+
+func newLiveAnnotator(idx *annotate.Index, f output.Format) *liveAnnotator {
+	l := &liveAnnotator{idx: idx, ct: annotate.NewConntrackAnnotator(idx), names: !f.IsStructured()}
+	if f == output.JSON {
+		l.extra = map[string]any{}
+	}
+	return l
+}
+
+// item gives a live row its Kubernetes names: the structured annotation for JSON and a
+// one-line reading for tables. Kinds without addresses to name pass through.
+func (l *liveAnnotator) item(node string, row any) output.Item {
+	if r, ok := row.(model.ConntrackEntry); ok {
+		// The bulk of a big dump: one entry at a time, through the annotator's cache.
+		a := l.ct.Annotate(&r)
+		if l.extra != nil {
+			l.ann = a
+			l.extra[annotationKey] = &l.ann // a pointer in an interface allocates nothing
+			return output.Item{Node: node, Row: row, Extra: l.extra}
+		}
+		it := output.Item{Node: node, Row: row, Extra: map[string]any{annotationKey: a}}
+		if l.names {
+			it.Names = conntrackNames(a)
+		}
+		return it
+	}
+	return annotatedItem(l.idx, node, row)
+}
+
+// annotatedItem gives a live row other than a conntrack entry its Kubernetes names. Kinds
+// without addresses to name pass through.
 func annotatedItem(idx *annotate.Index, node string, row any) output.Item {
 	it := output.Item{Node: node, Row: row}
 	switch r := row.(type) {
@@ -27,10 +70,6 @@ func annotatedItem(idx *annotate.Index, node string, row any) output.Item {
 			// Pool, blackhole and DSR opt-out routes belong to no object; say what they are.
 			it.Names = a.Notes[0].Message
 		}
-	case model.ConntrackEntry:
-		a := annotate.Conntrack([]model.ConntrackEntry{r}, idx)[0]
-		it.Extra = map[string]any{annotationKey: a}
-		it.Names = joinNonEmpty(" -> ", nameText(a.Src), nameText(a.OrigDst), nameText(a.Dst), nameText(a.Backend))
 	case model.IPSet:
 		a := annotate.IPSets([]model.IPSet{r}, idx)[0]
 		it.Extra = map[string]any{annotationKey: a}
@@ -56,6 +95,10 @@ func natItems(idx *annotate.Index, node string, entries []model.NATEntry) []outp
 		items[i] = output.Item{Node: node, Row: e, Extra: map[string]any{annotationKey: ex[i]}, Names: natNames(ex[i])}
 	}
 	return items
+}
+
+func conntrackNames(a annotate.ConntrackAnnotation) string {
+	return joinNonEmpty(" -> ", nameText(a.Src), nameText(a.OrigDst), nameText(a.Dst), nameText(a.Backend))
 }
 
 func natNames(e annotate.FrontendExplanation) string {

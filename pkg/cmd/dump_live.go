@@ -10,7 +10,6 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/kubectl/pkg/util/term"
 
-	"github.com/calico-ebpf/kubectl-calico-ebpf/pkg/annotate"
 	"github.com/calico-ebpf/kubectl-calico-ebpf/pkg/collect"
 	"github.com/calico-ebpf/kubectl-calico-ebpf/pkg/kube"
 	"github.com/calico-ebpf/kubectl-calico-ebpf/pkg/model"
@@ -82,6 +81,11 @@ func (o *DumpOptions) runLive(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Listed while the first execs connect, not before: on a busy API server the Lists
+	// would slow down the lookups that the first exec waits for.
+	collectCtx, stopCollect := context.WithCancel(ctx)
+	defer stopCollect()
+	world := startIndex(collectCtx, clients.Kube, stopCollect)
 	targets := make([]collect.Node, len(nodes))
 	for i, n := range nodes {
 		targets[i] = collect.Node{Name: n.Name, Pod: pods[n.Name]}
@@ -94,11 +98,6 @@ func (o *DumpOptions) runLive(ctx context.Context) error {
 	if term.IsTerminal(o.ErrOut) {
 		c.Progress = func(done, total int) { fmt.Fprintf(o.ErrOut, "\r%d/%d nodes read", done, total) }
 	}
-	world, err := kube.ListWorld(ctx, clients.Kube)
-	if err != nil {
-		return err
-	}
-	idx := annotate.NewIndex(world.Nodes, world.Pods, world.Services, world.EndpointSlices)
 
 	p := o.mode.printer(o.Out, o.ErrOut, o.format)
 	req := collect.Request{Kind: o.mode.kind, IPv6: l.IPv6, Raw: l.Raw}
@@ -111,11 +110,26 @@ func (o *DumpOptions) runLive(ctx context.Context) error {
 			stats[t.Name] = &model.ConntrackStats{}
 		}
 	}
-	keep := o.keep(idx)
+	// Set by the first row that needs names, once the index is there.
+	var keep func(any) bool
+	var names *liveAnnotator
+	stage := newPrintStage(func(node string, row any) error {
+		if names == nil {
+			idx, err := world.get()
+			if err != nil {
+				return err
+			}
+			keep, names = o.keep(idx), newLiveAnnotator(idx, o.format)
+		}
+		if !keep(row) {
+			return nil
+		}
+		return p.Add(names.item(node, row))
+	})
 	// NAT frontends are read against the other frontends of their id, so a node's NAT map is
 	// gathered whole (it is bounded by the map size) and annotated at the end.
 	nat := map[string][]model.NATEntry{}
-	results := c.Collect(ctx, targets, req, parse.Options{}, func(node string, row any) error {
+	results := c.Collect(collectCtx, targets, req, parse.Options{}, func(node string, row any) error {
 		switch r := row.(type) {
 		case model.NATEntry:
 			nat[node] = append(nat[node], r)
@@ -126,11 +140,19 @@ func (o *DumpOptions) runLive(ctx context.Context) error {
 				return nil
 			}
 		}
-		if !keep(row) {
-			return nil
-		}
-		return p.Add(annotatedItem(idx, node, row))
+		return stage.add(node, row)
 	})
+	printErr := stage.close()
+	if c.Progress != nil {
+		fmt.Fprint(o.ErrOut, "\r\033[K")
+	}
+	idx, err := world.get()
+	if err != nil {
+		return err // as if the Lists had come first: the nodes' results are moot
+	}
+	if printErr != nil {
+		return printErr
+	}
 	if len(stats) > 0 {
 		size, from := conntrackMapSize(ctx, clients.Dynamic)
 		for _, r := range results {
@@ -143,9 +165,6 @@ func (o *DumpOptions) runLive(ctx context.Context) error {
 				return err
 			}
 		}
-	}
-	if c.Progress != nil {
-		fmt.Fprint(o.ErrOut, "\r\033[K")
 	}
 	if o.mode.check {
 		return o.checkNAT(nat, idx, results)

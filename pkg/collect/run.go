@@ -221,7 +221,7 @@ func (c *Collector) run(ctx context.Context, target kube.Target, argv []string, 
 		execCtx, cancel = context.WithTimeout(ctx, c.Timeout)
 	}
 	defer cancel()
-	pr, pw := io.Pipe()
+	pr, pw := newBufPipe(pipeStart, pipeMax)
 	stderr := &boundedBuffer{max: maxStderr}
 	execErr := make(chan error, 1)
 	go func() {

@@ -110,38 +110,12 @@ func features(st State) (bootstrap, hostPorts, known bool) {
 	return false, false, false
 }
 
-// managers are the labels and annotations by which tools claim a DaemonSet; they undo a
-// change to it, and the operator's kubeProxyManagement refuses such DaemonSets.
-var managers = []struct {
-	key, name string
-	label     bool
-}{
-	{"addonmanager.kubernetes.io/mode", "the addon manager", true},
-	{"argocd.argoproj.io/tracking-id", "Argo CD", false},
-	{"kustomize.toolkit.fluxcd.io/name", "Flux", true},
-	{"helm.toolkit.fluxcd.io/name", "Flux", true},
-	{"app.kubernetes.io/managed-by", "", true},
-}
-
 // managedBy names what claims a DaemonSet, e.g. `the addon manager (label
 // addonmanager.kubernetes.io/mode=Reconcile)`; "" when nothing does.
 func managedBy(ds map[string]any) string {
-	labels, ann := strMap(ds, "metadata", "labels"), strMap(ds, "metadata", "annotations")
 	var found []string
-	for _, m := range managers {
-		src, kind := ann, "annotation"
-		if m.label {
-			src, kind = labels, "label"
-		}
-		v, ok := src[m.key]
-		if !ok {
-			continue
-		}
-		name := m.name
-		if name == "" {
-			name = v
-		}
-		found = append(found, fmt.Sprintf("%s (%s %s=%s)", name, kind, m.key, v))
+	for _, c := range calico.ClaimsOn(strMap(ds, "metadata", "labels"), strMap(ds, "metadata", "annotations")) {
+		found = append(found, fmt.Sprintf("%s (%s)", c.Tool, c.Evidence))
 	}
 	return strings.Join(found, ", ")
 }

@@ -3,9 +3,7 @@ package enable
 import (
 	"context"
 	"fmt"
-	"net"
 	"sort"
-	"strconv"
 	"time"
 
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -153,31 +151,5 @@ func apiEndpoints(ctx context.Context, kc kubernetes.Interface) ([]string, error
 	if err != nil {
 		return nil, fmt.Errorf("list endpointslices of service default/kubernetes: %w", err)
 	}
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range slices.Items {
-		var port int32
-		for _, p := range s.Ports {
-			if p.Port != nil && (port == 0 || p.Name != nil && *p.Name == "https") {
-				port = *p.Port
-			}
-		}
-		if port == 0 {
-			continue
-		}
-		for _, e := range s.Endpoints {
-			if e.Conditions.Ready != nil && !*e.Conditions.Ready {
-				continue
-			}
-			for _, a := range e.Addresses {
-				hp := net.JoinHostPort(a, strconv.Itoa(int(port)))
-				if a != "" && !seen[hp] {
-					seen[hp] = true
-					out = append(out, hp)
-				}
-			}
-		}
-	}
-	sort.Strings(out)
-	return out, nil
+	return calico.APIServerEndpoints(slices.Items), nil
 }

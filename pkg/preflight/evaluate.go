@@ -417,19 +417,6 @@ func checkKubeProxyMode(kp KubeProxyFacts) Result {
 	return res
 }
 
-// managers are the labels and annotations by which tools claim a DaemonSet, in the order they
-// are reported.
-var managers = []struct {
-	key, name string
-	label     bool
-}{
-	{"addonmanager.kubernetes.io/mode", "the addon manager", true},
-	{"argocd.argoproj.io/tracking-id", "Argo CD", false},
-	{"kustomize.toolkit.fluxcd.io/name", "Flux (Kustomization)", true},
-	{"helm.toolkit.fluxcd.io/name", "Flux (HelmRelease)", true},
-	{"app.kubernetes.io/managed-by", "", true},
-}
-
 func checkKubeProxyOwner(kp KubeProxyFacts) Result {
 	res := Result{Check: CheckKubeProxyOwner}
 	if !kp.DaemonSet {
@@ -437,26 +424,11 @@ func checkKubeProxyOwner(kp KubeProxyFacts) Result {
 		return res
 	}
 	var found, seen []string
-	for _, m := range managers {
-		src := kp.Annotations
-		kind := "annotation"
-		if m.label {
-			src, kind = kp.Labels, "label"
+	for _, c := range calico.ClaimsOn(kp.Labels, kp.Annotations) {
+		if !slices.Contains(found, c.Manager) {
+			found = append(found, c.Manager)
 		}
-		v, ok := src[m.key]
-		if !ok {
-			continue
-		}
-		name := m.name
-		if name == "" {
-			name = v
-		} else if m.key == "addonmanager.kubernetes.io/mode" {
-			name += " (" + v + ")"
-		}
-		if !slices.Contains(found, name) {
-			found = append(found, name)
-		}
-		seen = append(seen, fmt.Sprintf("%s %s=%s", kind, m.key, v))
+		seen = append(seen, c.Evidence)
 	}
 	if len(found) == 0 {
 		res.Status, res.Reason = OK, "unmanaged"

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -184,7 +183,7 @@ func gatherAPIServer(ctx context.Context, kc kubernetes.Interface, fl calico.Fla
 	if err != nil {
 		return a, fmt.Errorf("list endpointslices of service default/kubernetes: %w", err)
 	}
-	a.Endpoints = apiEndpoints(slices.Items)
+	a.Endpoints = calico.APIServerEndpoints(slices.Items)
 	// The flavour's own namespace first; the other one is reported as misplaced.
 	nss := []string{calico.TigeraOperatorNamespace, calico.ManifestNamespace}
 	if fl == calico.FlavourManifest {
@@ -202,41 +201,6 @@ func gatherAPIServer(ctx context.Context, kc kubernetes.Interface, fl calico.Fla
 		break
 	}
 	return a, nil
-}
-
-// apiEndpoints returns the ready HOST:PORT pairs of the slices, sorted and unique. The port is
-// the one named https, or the slice's only port.
-func apiEndpoints(slices []discoveryv1.EndpointSlice) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range slices {
-		var port int32
-		for _, p := range s.Ports {
-			if p.Port == nil {
-				continue
-			}
-			if port == 0 || (p.Name != nil && *p.Name == "https") {
-				port = *p.Port
-			}
-		}
-		if port == 0 {
-			continue
-		}
-		for _, e := range s.Endpoints {
-			if e.Conditions.Ready != nil && !*e.Conditions.Ready {
-				continue
-			}
-			for _, addr := range e.Addresses {
-				hp := net.JoinHostPort(addr, strconv.Itoa(int(port)))
-				if !seen[hp] {
-					seen[hp] = true
-					out = append(out, hp)
-				}
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 func gatherKubeProxy(ctx context.Context, kc kubernetes.Interface) (KubeProxyFacts, error) {

@@ -166,7 +166,7 @@ func TestGatherManifestProxyModeFlag(t *testing.T) {
 func TestAPIEndpointsSkipsNotReady(t *testing.T) {
 	s := slice("k", "10.0.0.1", "10.0.0.2")
 	s.Endpoints[1].Conditions.Ready = ptr.To(false)
-	if got := apiEndpoints([]discoveryv1.EndpointSlice{*s}); len(got) != 1 || got[0] != "10.0.0.1:6443" {
-		t.Errorf("apiEndpoints = %v", got)
+	if got := calico.APIServerEndpoints([]discoveryv1.EndpointSlice{*s}); len(got) != 1 || got[0] != "10.0.0.1:6443" {
+		t.Errorf("APIServerEndpoints = %v", got)
 	}
 }

@@ -27,9 +27,26 @@ run kubectl calico-ebpf nat --check --all-nodes
 run kubectl calico-ebpf conntrack --node node-2
 run kubectl calico-ebpf conntrack --all-nodes --stats
 run kubectl calico-ebpf ipsets --node node-1 -o wide
+run kubectl calico-ebpf trace --node node-3 --count 6
+run kubectl calico-ebpf config get
+run kubectl calico-ebpf dsr status
+echo "# enable on this cluster would stop at the calico-node rollout: its DaemonSet is OnDelete (mixed versions)."
+echo "# The plan, validated by the API server with a server-side dry run (nothing is stored):"
+run kubectl calico-ebpf enable --dry-run
 echo
 echo "# The same parsers read saved output, with no cluster:"
 run kubectl calico-ebpf nat --explain --input pkg/parse/testdata/v3.22.5/nat-dump.stdout.txt
+
+echo
+echo "==> enable and disable for real, on a second cluster: 3 nodes on v3.32.1, operator v1.38.3, iptables"
+enable_export=$("$cache/bin/testbed" up --name calico-ebpf-enable --nodes 3 --versions v3.32.1 --operator-version v1.38.3 | tail -1)
+(
+  eval "$enable_export"
+  run kubectl calico-ebpf enable --settle 5s
+  run kubectl calico-ebpf disable --remove-endpoint-config
+  run kubectl calico-ebpf disable
+)
+"$cache/bin/testbed" down --name calico-ebpf-enable
 
 cat <<MSG
 

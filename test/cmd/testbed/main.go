@@ -42,11 +42,12 @@ func run(ctx context.Context, verb string, args []string) error {
 	nodes := fs.Int("nodes", 3, "number of nodes")
 	versions := fs.String("versions", "v3.32.1", "comma-separated Calico versions, assigned round the nodes")
 	flavour := fs.String("flavour", string(calico.FlavourOperator), "operator or manifest")
+	operatorVersion := fs.String("operator-version", "", "tigera-operator image tag (default: the test bed's, v1.42.3); the stand-in offers what that version offers")
 	_ = fs.Parse(args)
 
 	c, err := testbed.New(testbed.Config{
 		Name: *name, Nodes: *nodes, Versions: strings.Split(*versions, ","),
-		Flavour: calico.Flavour(*flavour), Progress: os.Stderr,
+		Flavour: calico.Flavour(*flavour), OperatorVersion: *operatorVersion, Progress: os.Stderr,
 	})
 	if err != nil {
 		return err

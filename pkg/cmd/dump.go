@@ -214,6 +214,14 @@ func (o *DumpOptions) keep(idx *annotate.Index) func(any) bool {
 	}
 }
 
+// keepConntrack is keep for a conntrack entry.
+func (o *DumpOptions) keepConntrack(idx *annotate.Index) func(*model.ConntrackEntry) bool {
+	if o.filter.Empty() {
+		return func(*model.ConntrackEntry) bool { return true }
+	}
+	return func(e *model.ConntrackEntry) bool { return o.filter.Match(*e, idx) }
+}
+
 // decodeError names the input in a decoder's error: "parse routes from dump.txt: …". The
 // decoder already says "parse routes: …"; that prefix is dropped rather than repeated.
 func decodeError(kind parse.Kind, input string, err error) error {

@@ -96,6 +96,11 @@ func TestLiveConntrackItemsAreByteIdentical(t *testing.T) {
 			if err != nil || !bytes.Equal(got, want) {
 				t.Fatalf("%s:\n got %s\nwant %s", f, got, want)
 			}
+			// The typed path of a live dump: the item holds the entry by pointer.
+			got, err = fast.conntrackItem("node-1", &e).AppendJSON(nil)
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("%s (by pointer):\n got %s\nwant %s", f, got, want)
+			}
 			if n := table.item("node-1", e).Names; n != conntrackNames(a) {
 				t.Errorf("%s: names %q, want %q", f, n, conntrackNames(a))
 			}

@@ -112,37 +112,62 @@ func (o *DumpOptions) runLive(ctx context.Context) error {
 	}
 	// Set by the first row that needs names, once the index is there.
 	var keep func(any) bool
+	var keepCT func(*model.ConntrackEntry) bool
 	var names *liveAnnotator
-	stage := newPrintStage(func(node string, row any) error {
-		if names == nil {
-			idx, err := world.get()
-			if err != nil {
-				return err
-			}
-			keep, names = o.keep(idx), newLiveAnnotator(idx, o.format)
-		}
-		if !keep(row) {
+	ready := func() error {
+		if names != nil {
 			return nil
 		}
-		return p.Add(names.item(node, row))
-	})
+		idx, err := world.get()
+		if err != nil {
+			return err
+		}
+		keep, keepCT, names = o.keep(idx), o.keepConntrack(idx), newLiveAnnotator(idx, o.format)
+		return nil
+	}
+	var results []collect.Result
+	var printErr error
 	// NAT frontends are read against the other frontends of their id, so a node's NAT map is
 	// gathered whole (it is bounded by the map size) and annotated at the end.
 	nat := map[string][]model.NATEntry{}
-	results := c.Collect(collectCtx, targets, req, parse.Options{}, func(node string, row any) error {
-		switch r := row.(type) {
-		case model.NATEntry:
-			nat[node] = append(nat[node], r)
-			return nil
-		case model.ConntrackEntry:
-			if s := stats[node]; s != nil {
-				s.Tally(r)
+	if req.Kind == parse.KindConntrack {
+		// The bulk of a big dump, typed all the way to the printer: no interface per entry.
+		stage := newPrintStage(func(node string, e *model.ConntrackEntry) error {
+			if err := ready(); err != nil {
+				return err
+			}
+			if !keepCT(e) {
 				return nil
 			}
-		}
-		return stage.add(node, row)
-	})
-	printErr := stage.close()
+			return p.Add(names.conntrackItem(node, e))
+		})
+		results = collect.CollectRows(c, collectCtx, targets, req, parse.Options{}, parse.Conntrack, func(node string, e model.ConntrackEntry) error {
+			if s := stats[node]; s != nil {
+				s.Tally(e)
+				return nil
+			}
+			return stage.add(node, e)
+		})
+		printErr = stage.close()
+	} else {
+		stage := newPrintStage(func(node string, row *any) error {
+			if err := ready(); err != nil {
+				return err
+			}
+			if !keep(*row) {
+				return nil
+			}
+			return p.Add(names.item(node, *row))
+		})
+		results = c.Collect(collectCtx, targets, req, parse.Options{}, func(node string, row any) error {
+			if r, ok := row.(model.NATEntry); ok {
+				nat[node] = append(nat[node], r)
+				return nil
+			}
+			return stage.add(node, row)
+		})
+		printErr = stage.close()
+	}
 	if c.Progress != nil {
 		fmt.Fprint(o.ErrOut, "\r\033[K")
 	}

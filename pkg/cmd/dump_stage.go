@@ -7,78 +7,105 @@ import "sync"
 // work, and one goroutine doing both was what held the exec stream back. Rows go over in
 // batches, in order; the stage's first error is returned to the next add, which stops the
 // decoder as a synchronous sink's error did.
-type printStage struct {
-	fn      func(node string, row any) error
-	batches chan []stagedRow
+//
+// T is the rows' type: model.ConntrackEntry for the bulk of a big dump, which then travels by
+// value in reused batches (no allocation per row), or any for the other kinds. fn gets a
+// pointer into the batch, valid until it returns: what it keeps, it copies.
+type printStage[T any] struct {
+	fn      func(node string, row *T) error
+	batches chan []stagedRow[T]
 	done    chan struct{}
-	batch   []stagedRow
+	batch   []stagedRow[T]
 
 	mu  sync.Mutex
 	err error
+	// free are the printed batches, reused last in first out: the most recently written
+	// memory is the most likely to be in the cache still.
+	free [][]stagedRow[T]
 }
 
-type stagedRow struct {
+type stagedRow[T any] struct {
 	node string
-	row  any
+	row  T
 }
 
 // stageBatch rows go over at a time; stageDepth batches may wait. The depth lets decoding go
 // on while the index is still being listed (the first rows wait for it): 16k rows, a few MB,
-// which bounds the memory.
+// which bounds the memory. Printed batches are reused.
 const (
 	stageBatch = 256
 	stageDepth = 64
 )
 
-func newPrintStage(fn func(node string, row any) error) *printStage {
-	s := &printStage{fn: fn, batches: make(chan []stagedRow, stageDepth), done: make(chan struct{})}
+func newPrintStage[T any](fn func(node string, row *T) error) *printStage[T] {
+	s := &printStage[T]{
+		fn:      fn,
+		batches: make(chan []stagedRow[T], stageDepth),
+		done:    make(chan struct{}),
+	}
 	go s.run()
 	return s
 }
 
-func (s *printStage) run() {
+func (s *printStage[T]) run() {
 	defer close(s.done)
+	var err error // only this goroutine sets s.err
 	for b := range s.batches {
-		for _, r := range b {
-			if s.failed() != nil {
+		for i := range b {
+			if err != nil {
 				break // drain: the decoders stop at their next add
 			}
-			if err := s.fn(r.node, r.row); err != nil {
+			if err = s.fn(b[i].node, &b[i].row); err != nil {
 				s.mu.Lock()
 				s.err = err
 				s.mu.Unlock()
 			}
 		}
+		s.mu.Lock()
+		s.free = append(s.free, b[:0])
+		s.mu.Unlock()
 	}
 }
 
-func (s *printStage) failed() error {
+func (s *printStage[T]) failed() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.err
 }
 
 // add queues a row. Calls must be serialised (the Collector's sink is).
-func (s *printStage) add(node string, row any) error {
-	if err := s.failed(); err != nil {
-		return err
+func (s *printStage[T]) add(node string, row T) error {
+	if len(s.batch) == 0 {
+		// Once a batch: the stage's error stops the decoder within a batch of rows.
+		if err := s.failed(); err != nil {
+			return err
+		}
 	}
-	s.batch = append(s.batch, stagedRow{node, row})
+	s.batch = append(s.batch, stagedRow[T]{node, row})
 	if len(s.batch) == stageBatch {
 		s.flush()
 	}
 	return nil
 }
 
-func (s *printStage) flush() {
-	if len(s.batch) > 0 {
-		s.batches <- s.batch
-		s.batch = make([]stagedRow, 0, stageBatch)
+func (s *printStage[T]) flush() {
+	if len(s.batch) == 0 {
+		return
+	}
+	s.batches <- s.batch
+	s.batch = nil
+	s.mu.Lock()
+	if n := len(s.free); n > 0 {
+		s.batch, s.free = s.free[n-1], s.free[:n-1]
+	}
+	s.mu.Unlock()
+	if s.batch == nil {
+		s.batch = make([]stagedRow[T], 0, stageBatch)
 	}
 }
 
 // close prints what is queued and returns the stage's error.
-func (s *printStage) close() error {
+func (s *printStage[T]) close() error {
 	s.flush()
 	close(s.batches)
 	<-s.done

@@ -7,8 +7,8 @@ import (
 
 func TestPrintStageKeepsOrderAndStopsOnError(t *testing.T) {
 	var got []int
-	s := newPrintStage(func(_ string, row any) error {
-		got = append(got, row.(int))
+	s := newPrintStage(func(_ string, row *int) error {
+		got = append(got, *row)
 		return nil
 	})
 	for i := 0; i < 1000; i++ {
@@ -27,7 +27,7 @@ func TestPrintStageKeepsOrderAndStopsOnError(t *testing.T) {
 
 	boom := errors.New("write: broken pipe")
 	calls := 0
-	s = newPrintStage(func(string, any) error { calls++; return boom })
+	s = newPrintStage(func(string, *int) error { calls++; return boom })
 	var addErr error
 	for i := 0; i < 100*stageBatch && addErr == nil; i++ {
 		addErr = s.add("n", i)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/calico-ebpf/kubectl-calico-ebpf/pkg/kube"
+	"github.com/calico-ebpf/kubectl-calico-ebpf/pkg/model"
 	"github.com/calico-ebpf/kubectl-calico-ebpf/pkg/parse"
 )
 
@@ -234,4 +236,45 @@ func TestCollectRetriesABrokenStreamOnce(t *testing.T) {
 	if res[2].Reason != FailExec || calls["denied"] != 1 {
 		t.Errorf("denied node: %q after %d calls, want no retry of a refusal", res[2].Reason, calls["denied"])
 	}
+}
+
+// TestCollectRowsIsCollectTyped: the typed path gives the same rows, per node and in order,
+// and the same results as Collect, and refuses a decoder of another kind's rows.
+func TestCollectRowsIsCollectTyped(t *testing.T) {
+	ex := &fakeExec{reply: func(node string, argv []string, stdout, stderr io.Writer) error {
+		if strings.HasSuffix(strings.Join(argv, " "), "--json") {
+			fmt.Fprint(stdout, routesJSON)
+		} else {
+			fmt.Fprint(stdout, routesText)
+		}
+		return nil
+	}}
+	nodes := []Node{{Name: "a", Pod: calicoPod("a", "v3.22.5")}, {Name: "b", Pod: calicoPod("b", "v3.32.1")}, {Name: "c"}}
+	c := &Collector{Exec: ex, Parallel: 2}
+	req := Request{Kind: parse.KindRoutes}
+	boxed := map[string][]model.Route{}
+	want := c.Collect(context.Background(), nodes, req, parse.Options{}, func(node string, row any) error {
+		boxed[node] = append(boxed[node], row.(model.Route))
+		return nil
+	})
+	typed := map[string][]model.Route{}
+	got := CollectRows(c, context.Background(), nodes, req, parse.Options{}, parse.Routes, func(node string, r model.Route) error {
+		typed[node] = append(typed[node], r)
+		return nil
+	})
+	if !reflect.DeepEqual(typed, boxed) || len(typed["a"]) != 2 || len(typed["b"]) != 2 {
+		t.Errorf("typed rows %v, boxed %v", typed, boxed)
+	}
+	for i := range got {
+		got[i].Duration, want[i].Duration = 0, 0
+		if got[i].Node != want[i].Node || got[i].Form != want[i].Form || got[i].Report.Rows != want[i].Report.Rows || (got[i].Err == nil) != (want[i].Err == nil) {
+			t.Errorf("result %d: typed %+v, boxed %+v", i, got[i], want[i])
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a decoder of conntrack rows for a routes dump was not refused")
+		}
+	}()
+	CollectRows(c, context.Background(), nodes, req, parse.Options{}, parse.Conntrack, func(string, model.ConntrackEntry) error { return nil })
 }

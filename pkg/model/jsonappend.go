@@ -105,6 +105,19 @@ func jsonAddr(dst []byte, key string, a netip.Addr) []byte {
 }
 
 func jsonAddrPort(dst []byte, key string, ap netip.AddrPort) []byte {
+	if a := ap.Addr(); a.Is4() {
+		// The common case, written in one go: "a.b.c.d:port" is at most 21 bytes.
+		var buf [23]byte
+		b := append(buf[:0], '"')
+		for i, octet := range a.As4() {
+			if i > 0 {
+				b = append(b, '.')
+			}
+			b = appendUint8(b, octet)
+		}
+		b = append(strconv.AppendUint(append(b, ':'), uint64(ap.Port()), 10), '"')
+		return append(jsonKey(dst, key), b...)
+	}
 	if ap.Addr().Zone() != "" {
 		b, _ := ap.MarshalText()
 		return jsonString(dst, key, string(b))
@@ -118,4 +131,15 @@ func jsonWord(dst []byte, key, word string) []byte {
 	dst = append(jsonKey(dst, key), '"')
 	dst = append(dst, word...)
 	return append(dst, '"')
+}
+
+// appendUint8 is strconv.AppendUint for a byte.
+func appendUint8(b []byte, x uint8) []byte {
+	if x >= 100 {
+		b = append(b, '0'+x/100)
+	}
+	if x >= 10 {
+		b = append(b, '0'+x/10%10)
+	}
+	return append(b, '0'+x%10)
 }

@@ -18,7 +18,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
-	stopProfile := startProfile(os.Getenv(profileEnv))
+	stopProfile := startProfile(os.Getenv(profileEnv), os.Getenv(memProfileEnv))
 	code := cmd.Execute(ctx, streams, os.Args[1:])
 	stopProfile()
 	stop()

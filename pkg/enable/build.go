@@ -117,7 +117,9 @@ func (b *builder) enableOperator() error {
 			return err
 		}
 		host, port := str(st.EndpointConfigMap, "data", "KUBERNETES_SERVICE_HOST"), str(st.EndpointConfigMap, "data", "KUBERNETES_SERVICE_PORT")
-		if o.APIServer != "" || host == "" {
+		// The values the ConfigMap holds after endpointConfigMap: it is rewritten whole when
+		// --api-server is given or either key is missing.
+		if o.APIServer != "" || host == "" || port == "" {
 			host, port, _ = b.endpoint()
 		}
 		b.add(Step{Action: ActionSettle, Target: cmRef, Settle: o.Settle,
@@ -146,10 +148,6 @@ func (b *builder) enableOperator() error {
 		cn["bpfNetworkBootstrap"] = "Enabled"
 		why = append(why, "bpfNetworkBootstrap hands calico-node the API server's endpoints (operator v1.40+)")
 	}
-	if kpMode == kubeProxyByOperator {
-		cn["kubeProxyManagement"] = "Enabled"
-		why = append(why, "kubeProxyManagement: the operator turns kube-proxy off once BPF is on")
-	}
 	if !hostPortsOK && cnet("hostPorts") != "Disabled" {
 		cn["hostPorts"] = "Disabled"
 		why = append(why, "this operator (before v1.31) rejects host ports with the eBPF dataplane; Disabled, not null, because the operator defaults null back to Enabled")
@@ -160,6 +158,13 @@ func (b *builder) enableOperator() error {
 		PatchSatisfied(st.FelixConfiguration, map[string]any{"spec": map[string]any{"bpfEnabled": true}}))
 	b.waitRollout(nodeRef, nil, nil, st.CalicoNode, "every calico-node pod runs the new template")
 	b.add(Step{Action: ActionWaitBPF, Why: "kube-proxy goes only once Felix serves Services on every node, so Services never go unserved"}, st.BPFUp)
+	if kpMode == kubeProxyByOperator {
+		// Its own step, after wait-bpf: the operator turns kube-proxy off as soon as it has set
+		// bpfEnabled, without looking at whether Felix really runs BPF (a node whose kernel
+		// is too old falls back to iptables and would be left without kube-proxy).
+		b.patch(instRef, inst, map[string]any{"spec": map[string]any{"calicoNetwork": map[string]any{"kubeProxyManagement": "Enabled"}}},
+			"kubeProxyManagement: the operator turns kube-proxy off (and back on when BPF is off), now that Felix serves Services on every node")
+	}
 	b.kubeProxyOff(kpMode)
 	return nil
 }
@@ -174,12 +179,23 @@ func (b *builder) enableManifest() error {
 	if r := st.rollout(nodeRef); r.Err != "" {
 		return fmt.Errorf("calico-node cannot be restarted to read the endpoint ConfigMap: %s", r.Err)
 	}
-	reads := env["KUBERNETES_SERVICE_HOST"] != ""
+	// calico-node must end up with the API server's address: from the ConfigMap (envFrom), or
+	// from a literal KUBERNETES_SERVICE_HOST already in its env. An env entry of that name
+	// that is empty or taken from elsewhere (calico-bpf.yaml reads calico-config's
+	// kubernetes_service_host) wins over envFrom, so the ConfigMap would be ignored and
+	// kube-proxy turned off under a calico-node that cannot reach the API server.
+	host, explicit := env["KUBERNETES_SERVICE_HOST"]
+	fromConfigMap := false
 	for _, n := range envFrom {
-		reads = reads || n == EndpointConfigMap
+		fromConfigMap = fromConfigMap || n == EndpointConfigMap
 	}
-	if !reads {
-		b.warn("calico-node in %s does not read ConfigMap %s (no envFrom): add `envFrom: [{configMapRef: {name: %s, optional: true}}]` to its container, as calico.yaml does from v3.24", st.CalicoNamespace, EndpointConfigMap, EndpointConfigMap)
+	switch {
+	case explicit && host == "" && !b.o.Force:
+		return fmt.Errorf("calico-node in %s sets KUBERNETES_SERVICE_HOST in its env (empty, or from another ConfigMap such as calico-config's kubernetes_service_host), which overrides ConfigMap %s: set it to the API server's address there (HOST and PORT), then run enable again; --force goes on anyway", st.CalicoNamespace, EndpointConfigMap)
+	case !explicit && !fromConfigMap && !b.o.Force:
+		return fmt.Errorf("calico-node in %s does not read ConfigMap %s: add `envFrom: [{configMapRef: {name: %s, optional: true}}]` to its container, as calico.yaml does from v3.24, then run enable again; --force goes on anyway", st.CalicoNamespace, EndpointConfigMap, EndpointConfigMap)
+	case !(explicit && host != "") && !fromConfigMap:
+		b.warn("--force: calico-node in %s may not see ConfigMap %s; kube-proxy is turned off all the same", st.CalicoNamespace, EndpointConfigMap)
 	}
 	if err := b.endpointConfigMap(cmRef); err != nil {
 		return err

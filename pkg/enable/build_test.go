@@ -135,6 +135,47 @@ func TestBuildGolden(t *testing.T) {
 			st.KubeProxy = Apply(st.KubeProxy, nodeSelector(KubeProxyOffLabel, "true"))
 			return st
 		}(), testOpts, true},
+		// Enabled the documented v3.31+ way by hand: disable must drop bpfNetworkBootstrap,
+		// which the operator allows only with BPF.
+		{"disable-operator-no-record-bootstrap", func() State {
+			st := cluster(calico.FlavourOperator, "v1.40.1")
+			st.Installation = Apply(st.Installation, obj(`{"spec":{"calicoNetwork":{"linuxDataplane":"BPF","bpfNetworkBootstrap":"Enabled"}}}`))
+			st.FelixConfiguration = Apply(st.FelixConfiguration, obj(`{"spec":{"bpfEnabled":true}}`))
+			return st
+		}(), testOpts, true},
+		// A record that holds BPF itself (made by an older plugin on a cluster already on BPF):
+		// disable still ends on Iptables.
+		{"disable-operator-record-says-bpf", func() State {
+			st := cluster(calico.FlavourOperator, "v1.38.3")
+			st.Installation = Apply(st.Installation, obj(`{"metadata":{"annotations":{"`+RestoreAnnotation+`":"{\"spec\":{\"calicoNetwork\":{\"linuxDataplane\":\"BPF\"}}}"}},"spec":{"calicoNetwork":{"linuxDataplane":"BPF"}}}`))
+			st.FelixConfiguration = Apply(st.FelixConfiguration, obj(`{"spec":{"bpfEnabled":true}}`))
+			return st
+		}(), testOpts, true},
+		{"disable-manifest-record-says-bpf", func() State {
+			st := cluster(calico.FlavourManifest, "")
+			st.FelixConfiguration = Apply(st.FelixConfiguration, obj(`{"metadata":{"annotations":{"`+RestoreAnnotation+`":"{\"spec\":{\"bpfEnabled\":true,\"bpfExternalServiceMode\":null}}"}},"spec":{"bpfEnabled":true,"bpfExternalServiceMode":"DSR"}}`))
+			return st
+		}(), testOpts, true},
+		// A ConfigMap with a host and no port is rewritten whole; calico-node must be waited
+		// for with the values written, not the half it had.
+		{"enable-operator-v1.38-configmap-without-port", func() State {
+			st := withCM(cluster(calico.FlavourOperator, "v1.38.3"), time.Hour)
+			st.EndpointConfigMap = obj(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"kubernetes-services-endpoint","namespace":"tigera-operator"},"data":{"KUBERNETES_SERVICE_HOST":"10.9.9.9"}}`)
+			return st
+		}(), testOpts, false},
+		// calico-bpf.yaml: an explicit env entry from calico-config wins over the ConfigMap.
+		{"enable-manifest-explicit-env", func() State {
+			st := cluster(calico.FlavourManifest, "")
+			st.CalicoNode = Apply(st.CalicoNode, obj(`{"spec":{"template":{"spec":{"containers":[{"name":"calico-node",
+				"env":[{"name":"KUBERNETES_SERVICE_HOST","valueFrom":{"configMapKeyRef":{"name":"calico-config","key":"kubernetes_service_host"}}}],
+				"envFrom":[{"configMapRef":{"name":"kubernetes-services-endpoint","optional":true}}]}]}}}}`))
+			return st
+		}(), testOpts, false},
+		{"enable-manifest-no-envfrom", func() State {
+			st := cluster(calico.FlavourManifest, "")
+			st.CalicoNode = Apply(st.CalicoNode, obj(`{"spec":{"template":{"spec":{"containers":[{"name":"calico-node"}]}}}}`))
+			return st
+		}(), testOpts, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -18,6 +18,12 @@ func dropRecord() map[string]any {
 // restore adds a step that applies the undo enable recorded on obj, or fallback where there
 // is no record (an enable by hand, or by an older version); it removes the record.
 func (b *builder) restore(ref Ref, obj map[string]any, fallback map[string]any, why string) error {
+	return b.restoreEnsuring(ref, obj, fallback, nil, why)
+}
+
+// restoreEnsuring is restore, plus what ensure asks of the object as the restore leaves it
+// (nil: nothing more).
+func (b *builder) restoreEnsuring(ref Ref, obj map[string]any, fallback map[string]any, ensure func(after map[string]any) map[string]any, why string) error {
 	if obj == nil {
 		return nil
 	}
@@ -29,10 +35,16 @@ func (b *builder) restore(ref Ref, obj map[string]any, fallback map[string]any, 
 	if rec != nil {
 		patch = Merge(rec, dropRecord())
 		why += "; restores the values recorded by enable"
-	} else if patch == nil {
-		return nil
-	} else {
+	} else if patch != nil {
 		why += "; no record of enable on the object, so the documented default"
+	}
+	if ensure != nil {
+		if more := ensure(Apply(obj, patch)); more != nil {
+			patch = Merge(patch, more)
+		}
+	}
+	if len(patch) == 0 {
+		return nil
 	}
 	b.add(Step{Action: ActionPatch, Target: ref, Patch: patch, DropRecord: rec != nil, Why: why}, PatchSatisfied(obj, patch))
 	return nil
@@ -106,18 +118,17 @@ func (b *builder) disableOperator() error {
 		dataplane, rest = Split(rec, []string{"spec", "calicoNetwork", "kubeProxyManagement"})
 		dataplane, rest = rest, dataplane
 	}
-	switch {
-	case rec == nil && str(inst, "spec", "calicoNetwork", "linuxDataplane") == "BPF":
-		b.add(Step{Action: ActionPatch, Target: instRef, Patch: map[string]any{"spec": map[string]any{"calicoNetwork": map[string]any{"linuxDataplane": "Iptables"}}},
-			Why: "the operator re-renders calico-node without eBPF; no record of enable on the object, so the documented default"}, false)
-	case rec != nil:
-		patch := dataplane
-		drop := len(rest) == 0
-		if drop {
-			patch = Merge(dataplane, dropRecord())
-		}
-		b.add(Step{Action: ActionPatch, Target: instRef, Patch: patch, DropRecord: drop,
-			Why: "the operator re-renders calico-node without eBPF and clears bpfEnabled; restores the values recorded by enable"}, PatchSatisfied(inst, patch))
+	why := "the operator re-renders calico-node without eBPF and clears bpfEnabled; restores the values recorded by enable"
+	if rec == nil {
+		why = "the operator re-renders calico-node without eBPF; no record of enable on the object, so the documented default"
+	}
+	patch := Merge(dataplane, iptablesInstallation(Apply(inst, dataplane)))
+	drop := rec != nil && len(rest) == 0
+	if drop {
+		patch = Merge(patch, dropRecord())
+	}
+	if len(patch) > 0 {
+		b.add(Step{Action: ActionPatch, Target: instRef, Patch: patch, DropRecord: drop, Why: why}, PatchSatisfied(inst, patch))
 	}
 	off := map[string]any{"spec": map[string]any{"bpfEnabled": false}}
 	if _, set := nested(st.FelixConfiguration, "spec", "bpfEnabled"); set || b.dirty {
@@ -140,17 +151,38 @@ func (b *builder) disableOperator() error {
 	return b.endpointBack(false)
 }
 
+// iptablesInstallation is what an Installation must also change, once the recorded values are
+// back, to run the iptables dataplane: whatever a record says (one made on a cluster that was
+// on BPF already, or by an older plugin), disable ends on Iptables. bpfNetworkBootstrap is
+// valid only with BPF, so the operator would refuse an Iptables Installation that keeps it on.
+func iptablesInstallation(after map[string]any) map[string]any {
+	cn := map[string]any{}
+	if str(after, "spec", "calicoNetwork", "linuxDataplane") == "BPF" {
+		cn["linuxDataplane"] = "Iptables"
+	}
+	if str(after, "spec", "calicoNetwork", "bpfNetworkBootstrap") == "Enabled" {
+		cn["bpfNetworkBootstrap"] = nil
+	}
+	if len(cn) == 0 {
+		return nil
+	}
+	return map[string]any{"spec": map[string]any{"calicoNetwork": cn}}
+}
+
 func (b *builder) disableManifest() error {
 	st := b.st
 	_, felixRef, _, _, _, _ := refs(st)
 	if err := b.kubeProxyOn(); err != nil {
 		return err
 	}
-	var fallback map[string]any
-	if v, _ := nested(st.FelixConfiguration, "spec", "bpfEnabled"); v == true {
-		fallback = map[string]any{"spec": map[string]any{"bpfEnabled": false}}
-	}
-	if err := b.restore(felixRef, st.FelixConfiguration, fallback, "Felix restarts itself without eBPF"); err != nil {
+	// Whatever a record says, Felix ends without eBPF.
+	off := map[string]any{"spec": map[string]any{"bpfEnabled": false}}
+	if err := b.restoreEnsuring(felixRef, st.FelixConfiguration, nil, func(after map[string]any) map[string]any {
+		if v, _ := nested(after, "spec", "bpfEnabled"); v == true {
+			return off
+		}
+		return nil
+	}, "Felix restarts itself without eBPF"); err != nil {
 		return err
 	}
 	return b.endpointBack(true)

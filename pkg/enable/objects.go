@@ -73,7 +73,7 @@ func containerEnv(workload map[string]any, container string) (env map[string]str
 		es, _ := cm["env"].([]any)
 		for _, e := range es {
 			em, _ := e.(map[string]any)
-			env[str(em, "name")] = str(em, "value")
+			env[str(em, "name")] = str(em, "value") // "" for valueFrom: set, but not by value
 		}
 		fs, _ := cm["envFrom"].([]any)
 		for _, f := range fs {

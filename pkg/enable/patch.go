@@ -51,19 +51,29 @@ func PatchSatisfied(current map[string]any, patch map[string]any) bool {
 }
 
 // Undo returns the merge patch that puts back, on the object patch is applied to, the current
-// values of every field the patch touches: the value itself, or nil where the field is absent.
+// values of every field the patch changes: the value itself, or nil where the field is absent.
+// A field that already has the patched value is left out: the patch does not change it, so
+// restoring it would only re-assert the patched value (a cluster already on BPF would be put
+// back on BPF).
 func Undo(current map[string]any, patch map[string]any) map[string]any {
 	out := map[string]any{}
 	for k, pv := range patch {
 		cv, has := current[k]
 		if !has || cv == nil {
-			out[k] = nil
+			if pv != nil {
+				out[k] = nil
+			}
 			continue
 		}
 		pm, pIsMap := pv.(map[string]any)
 		cm, cIsMap := cv.(map[string]any)
 		if pIsMap && cIsMap {
-			out[k] = Undo(cm, pm)
+			if sub := Undo(cm, pm); len(sub) > 0 {
+				out[k] = sub
+			}
+			continue
+		}
+		if pv != nil && reflect.DeepEqual(normalize(cv), normalize(pv)) {
 			continue
 		}
 		out[k] = normalize(cv)

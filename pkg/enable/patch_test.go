@@ -95,3 +95,18 @@ func TestFlatten(t *testing.T) {
 		t.Errorf("Flatten = %q, want %q", got, want)
 	}
 }
+
+// A field the patch does not change is not in its undo: restoring it would re-assert the
+// patched value (a cluster on BPF before enable would be put back on BPF by disable).
+func TestUndoLeavesOutUnchangedFields(t *testing.T) {
+	cur := map[string]any{"spec": map[string]any{"linuxDataplane": "BPF", "hostPorts": "Enabled"}}
+	patch := map[string]any{"spec": map[string]any{"linuxDataplane": "BPF", "kubeProxyManagement": "Enabled", "bpfNetworkBootstrap": nil}}
+	got := Undo(cur, patch)
+	want := map[string]any{"spec": map[string]any{"kubeProxyManagement": nil}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Undo = %v, want %v", got, want)
+	}
+	if got := Undo(cur, map[string]any{"spec": map[string]any{"linuxDataplane": "BPF"}}); len(got) != 0 {
+		t.Errorf("Undo of a patch that changes nothing = %v, want empty", got)
+	}
+}

@@ -188,7 +188,7 @@ func (o *EnableOptions) Run(ctx context.Context) error {
 	if o.DryRun == "client" {
 		return nil
 	}
-	if err := kube.CheckAccess(ctx, clients.Kube, planPermissions(plan)); err != nil {
+	if err := kube.CheckAccess(ctx, clients.Kube, planPermissions(plan, st.CalicoNamespace)); err != nil {
 		return fmt.Errorf("%s: %w (nothing was changed)", o.name(), err)
 	}
 	ex := &enable.Executor{
@@ -264,8 +264,9 @@ func bpfCheck(g *verify.Gatherer) enable.BPFCheck {
 }
 
 // planPermissions is every write the plan may make, for the check before the first one.
-func planPermissions(p *enable.Plan) []kube.Permission {
+func planPermissions(p *enable.Plan, calicoNamespace string) []kube.Permission {
 	var perms []kube.Permission
+	probes := false
 	for _, s := range p.Steps {
 		t := s.Target
 		perm := kube.Permission{Group: t.GVR.Group, Resource: t.GVR.Resource, Namespace: t.Namespace, Name: t.Name}
@@ -280,6 +281,16 @@ func planPermissions(p *enable.Plan) []kube.Permission {
 			perm.Verb = "delete"
 		case enable.ActionRestartPods:
 			perm.Verb = "delete"
+		case enable.ActionWaitBPF, enable.ActionVerify:
+			// These exec into every calico-node pod and read its log: without that the wait
+			// could only time out, after the dataplane had been switched.
+			if !probes {
+				probes = true
+				perms = append(perms,
+					kube.Permission{Verb: "create", Resource: "pods", Subresource: "exec", Namespace: calicoNamespace},
+					kube.Permission{Verb: "get", Resource: "pods", Subresource: "log", Namespace: calicoNamespace})
+			}
+			continue
 		default:
 			continue
 		}

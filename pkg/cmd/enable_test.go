@@ -42,8 +42,10 @@ func TestPlanPermissions(t *testing.T) {
 	want := []kube.Permission{
 		{Verb: "patch", Group: "operator.tigera.io", Resource: "installations", Name: "default"},
 		{Verb: "delete", Resource: "pods", Namespace: "tigera-operator"},
+		{Verb: "create", Resource: "pods", Subresource: "exec", Namespace: "calico-system"},
+		{Verb: "get", Resource: "pods", Subresource: "log", Namespace: "calico-system"},
 	}
-	if got := planPermissions(p); !reflect.DeepEqual(got, want) {
+	if got := planPermissions(p, "calico-system"); !reflect.DeepEqual(got, want) {
 		t.Errorf("planPermissions = %+v, want %+v", got, want)
 	}
 }

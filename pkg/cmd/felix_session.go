@@ -264,7 +264,7 @@ func (s *felixSession) warnOverrides(ctx context.Context, errOut io.Writer, chan
 // operator owns it; --force lets the version check pass with a warning.
 func (s *felixSession) checkFields(errOut io.Writer, as []felixconfig.Assignment, force bool) error {
 	for _, a := range as {
-		if a.Field.OperatorOwned && !a.Unset {
+		if a.Field.OperatorOwned { // removing it (NAME-) switches the dataplane as much as setting it
 			if s.operator() {
 				return fmt.Errorf("%s is written by the Tigera operator on this cluster (it sets it only after calico-node has rolled out with the BPF mounts, and refuses to run when someone else changed it): use `%s enable` or `%s disable`, which change Installation linuxDataplane", a.Field.Name, displayName, displayName)
 			}

@@ -53,7 +53,10 @@ func DebugOn(obj Object, o DebugOnOptions) (Plan, error) {
 	} else if o.Filter != "" {
 		return Plan{}, fmt.Errorf("--filter needs --iface: the interfaces to filter (all for every one)")
 	}
-	if _, recorded := obj.Annotations[AnnotationDebugRestore]; !recorded {
+	// A record is kept only while debug is still on: one left behind while the level is not
+	// Debug (someone set it by hand since) is stale, and restoring it would undo their change.
+	_, recorded := obj.Annotations[AnnotationDebugRestore]
+	if on, _ := obj.Spec[fieldLogLevel].(string); !recorded || !strings.EqualFold(on, levelDebug) {
 		rec := map[string]any{}
 		for _, k := range []string{fieldLogLevel, fieldLogFilters} {
 			if v, ok := obj.Spec[k]; ok && v != nil {
@@ -86,13 +89,19 @@ func DebugOff(obj Object) (p Plan, note string) {
 			note = fmt.Sprintf("annotation %s is not what this plugin wrote (%v): ", AnnotationDebugRestore, err)
 		}
 	}
+	lvl, _ := obj.Spec[fieldLogLevel].(string)
+	if recorded && !strings.EqualFold(lvl, levelDebug) {
+		// Debug is off already (someone set the level since): the record is stale, and
+		// restoring it would undo their change. Only the annotations go.
+		return p, "debug is not on (bpfLogLevel " + orUnset(lvl) + "): removing the stale record, leaving the level as it is"
+	}
 	if recorded {
 		for _, k := range []string{fieldLogLevel, fieldLogFilters} {
 			p.Spec[k] = rec[k] // nil when it was unset: the merge patch removes it
 		}
 		return p, ""
 	}
-	if lvl, _ := obj.Spec[fieldLogLevel].(string); strings.EqualFold(lvl, levelDebug) {
+	if strings.EqualFold(lvl, levelDebug) {
 		p.Spec[fieldLogLevel] = levelAfterDebug
 		return p, note + "no record of the level from before debug was switched on: setting " + levelAfterDebug
 	}
@@ -153,3 +162,10 @@ func State(obj Object, now time.Time) DebugState {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func orUnset(s string) string {
+	if s == "" {
+		return "unset"
+	}
+	return s
+}

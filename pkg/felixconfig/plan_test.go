@@ -218,6 +218,23 @@ func TestDebugOnOff(t *testing.T) {
 	if _, err := DebugOn(before, DebugOnOptions{Filter: "tcp"}); err == nil {
 		t.Error("--filter without --iface accepted")
 	}
+
+	// A record left behind while debug is off (the level was set by hand since) is stale:
+	// the next `debug on` records the level of now, so `debug off` comes back to it.
+	stale := Object{Exists: true, Spec: map[string]any{"bpfLogLevel": "Info"},
+		Annotations: map[string]string{AnnotationDebugRestore: `{"bpfLogLevel":"Off"}`}}
+	on2, err := DebugOn(stale, DebugOnOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := on2.Annotations[AnnotationDebugRestore]; rec == nil || *rec != `{"bpfLogLevel":"Info"}` {
+		t.Errorf("stale record kept: %v", rec)
+	}
+	// `debug off` with that stale record drops it and leaves the level alone.
+	offStale, note := DebugOff(stale)
+	if _, set := offStale.Spec["bpfLogLevel"]; set || !strings.Contains(note, "stale record") {
+		t.Errorf("debug off on a stale record: spec %v, note %q", offStale.Spec, note)
+	}
 }
 
 // apply is what the API server does with the merge patch of changes.

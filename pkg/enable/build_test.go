@@ -171,6 +171,14 @@ func TestBuildGolden(t *testing.T) {
 				"envFrom":[{"configMapRef":{"name":"kubernetes-services-endpoint","optional":true}}]}]}}}}`))
 			return st
 		}(), testOpts, false},
+		// --remove-endpoint-config leaves a ConfigMap enable did not make, and does not wait
+		// for calico-node to lose an endpoint it keeps.
+		{"disable-operator-remove-foreign-configmap", func() State {
+			st := withCM(cluster(calico.FlavourOperator, "v1.38.3"), time.Hour)
+			st.Installation = Apply(st.Installation, obj(`{"spec":{"calicoNetwork":{"linuxDataplane":"BPF"}}}`))
+			st.FelixConfiguration = Apply(st.FelixConfiguration, obj(`{"spec":{"bpfEnabled":true}}`))
+			return st
+		}(), Options{RemoveEndpointConfig: true, Settle: time.Minute, WriteTimeout: time.Minute, WaitTimeout: time.Minute}, true},
 		{"enable-manifest-no-envfrom", func() State {
 			st := cluster(calico.FlavourManifest, "")
 			st.CalicoNode = Apply(st.CalicoNode, obj(`{"spec":{"template":{"spec":{"containers":[{"name":"calico-node"}]}}}}`))

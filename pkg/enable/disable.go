@@ -204,10 +204,12 @@ func (b *builder) endpointBack(manifest bool) error {
 		}
 		return nil
 	}
+	deleted, restored := false, false
 	switch {
 	case cm == nil:
 	case createdByEnable(cm):
 		b.add(Step{Action: ActionDelete, Target: cmRef, Why: "--remove-endpoint-config: enable created it"}, false)
+		deleted = true
 	default:
 		rec, err := recorded(cm)
 		if err != nil {
@@ -217,9 +219,11 @@ func (b *builder) endpointBack(manifest bool) error {
 			if err := b.restore(cmRef, cm, nil, "--remove-endpoint-config"); err != nil {
 				return err
 			}
+			restored = true
 		} else {
-			b.warn("ConfigMap %s/%s was not created by enable; deleting it as --remove-endpoint-config asks", cmRef.Namespace, cmRef.Name)
-			b.add(Step{Action: ActionDelete, Target: cmRef, Why: "--remove-endpoint-config"}, false)
+			// Someone else made it (the runbook by hand, the install tool): deleting it could
+			// cut calico-node off from the API server for reasons enable knows nothing of.
+			b.warn("ConfigMap %s/%s was not created or changed by enable, so --remove-endpoint-config leaves it; delete it yourself if it should go", cmRef.Namespace, cmRef.Name)
 		}
 	}
 	if manifest {
@@ -229,7 +233,12 @@ func (b *builder) endpointBack(manifest bool) error {
 		b.waitRollout(nodeRef, nil, nil, st.CalicoNode, "every calico-node pod runs without the endpoint")
 		return nil
 	}
-	b.waitRollout(nodeRef, nil, map[string]string{"KUBERNETES_SERVICE_HOST": "", "KUBERNETES_SERVICE_PORT": ""}, st.CalicoNode,
-		"the operator re-renders calico-node without the endpoint")
+	switch {
+	case deleted:
+		b.waitRollout(nodeRef, nil, map[string]string{"KUBERNETES_SERVICE_HOST": "", "KUBERNETES_SERVICE_PORT": ""}, st.CalicoNode,
+			"the operator re-renders calico-node without the endpoint")
+	case restored:
+		b.waitRollout(nodeRef, nil, nil, st.CalicoNode, "the operator re-renders calico-node with the endpoint as it was")
+	}
 	return nil
 }

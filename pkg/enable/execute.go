@@ -349,7 +349,11 @@ func (e *Executor) rolloutRestart(ctx context.Context, s Step) (bool, error) {
 func (e *Executor) wait(ctx context.Context, r Ref, expect map[string]any, env map[string]string) (skipped bool, err error) {
 	said := false
 	var last error
+	var refusal refusalWatch
 	err = wait.PollUntilContextCancel(ctx, e.poll(), true, func(ctx context.Context) (bool, error) {
+		if err := refusal.check(ctx, e, time.Now()); err != nil {
+			return false, err
+		}
 		obj, err := e.get(ctx, r)
 		if err != nil {
 			last = err
@@ -382,7 +386,31 @@ func (e *Executor) waitRollout(ctx context.Context, s Step) (bool, error) {
 	if _, done, err := kube.RolloutDone(ctx, e.Kube, t); err == nil && done && skipped {
 		return true, nil
 	}
-	return false, kube.WaitRollout(ctx, e.Kube, t, func(line string) { e.say("  %s", line) })
+	// The rollout is followed beside a watch on the operator: one that refuses the
+	// Installation never rolls anything, and the wait would otherwise run to --timeout.
+	wctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		var refusal refusalWatch
+		tick := time.NewTicker(e.poll())
+		defer tick.Stop()
+		for {
+			if err := refusal.check(wctx, e, time.Now()); err != nil {
+				cancel(err)
+				return
+			}
+			select {
+			case <-wctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	err := kube.WaitRollout(wctx, e.Kube, t, func(line string) { e.say("  %s", line) })
+	if cause := context.Cause(wctx); err != nil && cause != nil && ctx.Err() == nil && !errors.Is(cause, context.Canceled) {
+		return false, cause
+	}
+	return false, err
 }
 
 func (e *Executor) waitBPF(ctx context.Context) (bool, error) {

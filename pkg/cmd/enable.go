@@ -83,10 +83,11 @@ func newEnableCmd(configFlags *genericclioptions.ConfigFlags, streams genericioo
 	f := cmd.Flags()
 	if !disable {
 		f.StringVar(&o.APIServer, "api-server", "", "HOST:PORT calico-node uses to reach the API server (a load balancer); default: the only endpoint of Service default/kubernetes.")
-		f.BoolVar(&o.Force, "force", false, "Turn kube-proxy off even when an addon manager or GitOps tool manages its DaemonSet.")
+		f.BoolVar(&o.Force, "force", false, "Go on where enable would refuse: kube-proxy managed by an addon manager or GitOps tool, a calico-node that may not see the endpoint ConfigMap.")
 		f.BoolVar(&o.DSR, "dsr", false, "Also set bpfExternalServiceMode: DSR.")
 		f.DurationVar(&o.Settle, "settle", 60*time.Second, "After writing the endpoint ConfigMap, how long to give kubelets to see it before restarting pods.")
 	} else {
+		f.BoolVar(&o.Force, "force", false, "Go on where disable would refuse: a calico-node whose FELIX_BPFENABLED=true overrides FelixConfiguration.")
 		f.BoolVar(&o.RemoveEndpointConfig, "remove-endpoint-config", false, "Also remove the kubernetes-services-endpoint ConfigMap enable created (or restore one it changed).")
 	}
 	f.DurationVar(&o.Timeout, "timeout", 20*time.Minute, "Give up when the whole run takes longer; running the command again continues.")

@@ -179,6 +179,12 @@ func TestBuildGolden(t *testing.T) {
 			st.FelixConfiguration = Apply(st.FelixConfiguration, obj(`{"spec":{"bpfEnabled":true}}`))
 			return st
 		}(), Options{RemoveEndpointConfig: true, Settle: time.Minute, WriteTimeout: time.Minute, WaitTimeout: time.Minute}, true},
+		{"disable-manifest-felix-env", func() State {
+			st := cluster(calico.FlavourManifest, "")
+			st.CalicoNode = Apply(st.CalicoNode, obj(`{"spec":{"template":{"spec":{"containers":[{"name":"calico-node","env":[{"name":"FELIX_BPFENABLED","value":"true"}]}]}}}}`))
+			st.FelixConfiguration = Apply(st.FelixConfiguration, obj(`{"spec":{"bpfEnabled":true}}`))
+			return st
+		}(), testOpts, true},
 		{"enable-manifest-no-envfrom", func() State {
 			st := cluster(calico.FlavourManifest, "")
 			st.CalicoNode = Apply(st.CalicoNode, obj(`{"spec":{"template":{"spec":{"containers":[{"name":"calico-node"}]}}}}`))

@@ -172,6 +172,11 @@ func iptablesInstallation(after map[string]any) map[string]any {
 func (b *builder) disableManifest() error {
 	st := b.st
 	_, felixRef, _, _, _, _ := refs(st)
+	// calico-bpf.yaml sets FELIX_BPFENABLED=true on calico-node; the variable wins over
+	// FelixConfiguration, so bpfEnabled: false would leave BPF on with kube-proxy back.
+	if env, _ := containerEnv(st.CalicoNode, calico.NodeContainer); env["FELIX_BPFENABLED"] == "true" && !b.o.Force {
+		return fmt.Errorf("calico-node in %s sets FELIX_BPFENABLED=true, which overrides FelixConfiguration: remove that variable from the DaemonSet (or set it to false), then run disable again; --force goes on anyway", st.CalicoNamespace)
+	}
 	if err := b.kubeProxyOn(); err != nil {
 		return err
 	}

@@ -130,11 +130,4 @@ func elem(dst []byte, i int) []byte {
 }
 
 // key appends `"k":`, after a comma unless it is the object's first field.
-func key(dst []byte, k string) []byte {
-	if dst[len(dst)-1] != '{' {
-		dst = append(dst, ',')
-	}
-	dst = append(dst, '"')
-	dst = append(dst, k...)
-	return append(dst, '"', ':')
-}
+func key(dst []byte, k string) []byte { return model.AppendJSONKey(dst, k) }

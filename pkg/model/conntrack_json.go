@@ -24,7 +24,7 @@ func (e ConntrackEntry) AppendJSON(dst []byte) []byte {
 	if e.OrigSrcPort != 0 {
 		dst = jsonUint(dst, "orig_src_port", uint64(e.OrigSrcPort))
 	}
-	dst = e.Flags.appendJSON(jsonKey(dst, "flags"))
+	dst = e.Flags.appendJSON(AppendJSONKey(dst, "flags"))
 	dst = jsonWord(dst, "active_ago", e.ActiveAgo.Duration.String())
 	if e.TCPState != TCPNone {
 		dst = jsonWord(dst, "tcp_state", e.TCPState.String())
@@ -72,10 +72,10 @@ func (e ConntrackEntry) AppendJSON(dst []byte) []byte {
 		dst = jsonAddr(dst, "orig_src", e.OrigSrc)
 	}
 	if e.A2B != (Leg{}) {
-		dst = e.A2B.appendJSON(jsonKey(dst, "a2b"))
+		dst = e.A2B.appendJSON(AppendJSONKey(dst, "a2b"))
 	}
 	if e.B2A != (Leg{}) {
-		dst = e.B2A.appendJSON(jsonKey(dst, "b2a"))
+		dst = e.B2A.appendJSON(AppendJSONKey(dst, "b2a"))
 	}
 	return append(dst, '}')
 }

@@ -70,7 +70,9 @@ func AppendJSONString(dst []byte, s string) []byte {
 
 // JSON writer helpers: each appends `,"key":value` (the comma only after the first field).
 
-func jsonKey(dst []byte, key string) []byte {
+// AppendJSONKey appends `"key":`, after a comma unless it opens the object (dst ends in '{').
+// The key is written as it is: callers pass field names that need no escaping.
+func AppendJSONKey(dst []byte, key string) []byte {
 	if dst[len(dst)-1] != '{' {
 		dst = append(dst, ',')
 	}
@@ -80,19 +82,19 @@ func jsonKey(dst []byte, key string) []byte {
 }
 
 func jsonUint(dst []byte, key string, v uint64) []byte {
-	return strconv.AppendUint(jsonKey(dst, key), v, 10)
+	return strconv.AppendUint(AppendJSONKey(dst, key), v, 10)
 }
 
 func jsonInt(dst []byte, key string, v int64) []byte {
-	return strconv.AppendInt(jsonKey(dst, key), v, 10)
+	return strconv.AppendInt(AppendJSONKey(dst, key), v, 10)
 }
 
 func jsonBool(dst []byte, key string, v bool) []byte {
-	return strconv.AppendBool(jsonKey(dst, key), v)
+	return strconv.AppendBool(AppendJSONKey(dst, key), v)
 }
 
 func jsonString(dst []byte, key, v string) []byte {
-	return AppendJSONString(jsonKey(dst, key), v)
+	return AppendJSONString(AppendJSONKey(dst, key), v)
 }
 
 // jsonAddr and jsonAddrPort write an address as MarshalText does: only an IPv6 zone, which
@@ -101,7 +103,7 @@ func jsonAddr(dst []byte, key string, a netip.Addr) []byte {
 	if a.Zone() != "" {
 		return jsonString(dst, key, a.String())
 	}
-	return append(a.AppendTo(append(jsonKey(dst, key), '"')), '"')
+	return append(a.AppendTo(append(AppendJSONKey(dst, key), '"')), '"')
 }
 
 func jsonAddrPort(dst []byte, key string, ap netip.AddrPort) []byte {
@@ -116,19 +118,19 @@ func jsonAddrPort(dst []byte, key string, ap netip.AddrPort) []byte {
 			b = appendUint8(b, octet)
 		}
 		b = append(strconv.AppendUint(append(b, ':'), uint64(ap.Port()), 10), '"')
-		return append(jsonKey(dst, key), b...)
+		return append(AppendJSONKey(dst, key), b...)
 	}
 	if ap.Addr().Zone() != "" {
 		b, _ := ap.MarshalText()
 		return jsonString(dst, key, string(b))
 	}
-	return append(ap.AppendTo(append(jsonKey(dst, key), '"')), '"')
+	return append(ap.AppendTo(append(AppendJSONKey(dst, key), '"')), '"')
 }
 
 // jsonWord writes one of the words our types print (entry types, protocol names, TCP states,
 // durations): ASCII letters, digits, '.', '-' and 'µ', none of which JSON escapes.
 func jsonWord(dst []byte, key, word string) []byte {
-	dst = append(jsonKey(dst, key), '"')
+	dst = append(AppendJSONKey(dst, key), '"')
 	dst = append(dst, word...)
 	return append(dst, '"')
 }

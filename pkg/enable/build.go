@@ -176,6 +176,9 @@ func (b *builder) enableManifest() error {
 	if v, ok := env["FELIX_BPFENABLED"]; ok && v != "true" {
 		return fmt.Errorf("calico-node in %s sets FELIX_BPFENABLED=%q, which overrides FelixConfiguration: remove that variable from the DaemonSet first", st.CalicoNamespace, v)
 	}
+	if str(st.CalicoNode, "spec", "updateStrategy", "type") == "OnDelete" {
+		return fmt.Errorf("calico-node in %s uses the OnDelete update strategy, so a rolling restart would not restart its pods to read the endpoint ConfigMap: switch it to RollingUpdate, or restart its pods node by node yourself, then run enable again", st.CalicoNamespace)
+	}
 	if r := st.rollout(nodeRef); r.Err != "" {
 		return fmt.Errorf("calico-node cannot be restarted to read the endpoint ConfigMap: %s", r.Err)
 	}

@@ -185,6 +185,11 @@ func TestBuildGolden(t *testing.T) {
 			st.FelixConfiguration = Apply(st.FelixConfiguration, obj(`{"spec":{"bpfEnabled":true}}`))
 			return st
 		}(), testOpts, true},
+		{"enable-manifest-ondelete", func() State {
+			st := cluster(calico.FlavourManifest, "")
+			st.CalicoNode = Apply(st.CalicoNode, obj(`{"spec":{"updateStrategy":{"type":"OnDelete"}}}`))
+			return st
+		}(), testOpts, false},
 		{"enable-manifest-no-envfrom", func() State {
 			st := cluster(calico.FlavourManifest, "")
 			st.CalicoNode = Apply(st.CalicoNode, obj(`{"spec":{"template":{"spec":{"containers":[{"name":"calico-node"}]}}}}`))

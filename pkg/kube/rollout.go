@@ -35,7 +35,8 @@ const rolloutPoll = 500 * time.Millisecond
 // WaitRollout waits, as `kubectl rollout status` does and with its status logic, until the
 // workload's controller has observed its latest spec and every pod runs it and is available.
 // progress receives each new status line. A DaemonSet with the OnDelete strategy never rolls
-// by itself, so it is an error that says what to do instead of a wait that cannot end.
+// by itself: once there is a pod left on an old template, that is an error that says what to
+// do instead of a wait that cannot end.
 func WaitRollout(ctx context.Context, kc kubernetes.Interface, t RolloutTarget, progress func(string)) error {
 	var last string
 	err := wait.PollUntilContextCancel(ctx, rolloutPoll, true, func(ctx context.Context) (bool, error) {
@@ -77,6 +78,21 @@ func RolloutDone(ctx context.Context, kc kubernetes.Interface, t RolloutTarget) 
 
 func rolloutStatus(t RolloutTarget, obj runtime.Object) (string, bool, error) {
 	if ds, ok := obj.(*appsv1.DaemonSet); ok && ds.Spec.UpdateStrategy.Type == appsv1.OnDeleteDaemonSetStrategyType {
+		// Nothing left to roll is done whatever the strategy: every pod already runs the
+		// template (or, after a nodeSelector no node matches, none should run: the
+		// DaemonSet controller removes those pods under OnDelete too).
+		st := ds.Status
+		if ds.Generation <= st.ObservedGeneration && st.UpdatedNumberScheduled >= st.DesiredNumberScheduled &&
+			st.NumberAvailable >= st.DesiredNumberScheduled && st.NumberMisscheduled == 0 {
+			return fmt.Sprintf("daemon set %q has nothing to roll out (%d of %d pods on the current template)", ds.Name, st.UpdatedNumberScheduled, st.DesiredNumberScheduled), true, nil
+		}
+		if ds.Generation > st.ObservedGeneration {
+			return "Waiting for daemon set spec update to be observed...", false, nil
+		}
+		if st.UpdatedNumberScheduled >= st.DesiredNumberScheduled && st.NumberAvailable >= st.DesiredNumberScheduled {
+			// Only pods on nodes it no longer selects are left: the controller removes those.
+			return fmt.Sprintf("Waiting for daemon set %q to remove %d pods from nodes it no longer selects...", ds.Name, st.NumberMisscheduled), false, nil
+		}
 		return "", false, fmt.Errorf("%s uses the OnDelete update strategy, so its pods only take a new template when deleted: delete them node by node (kubectl delete pod -n %s -l <its selector> --field-selector spec.nodeName=NODE) or switch it to RollingUpdate", t, t.Namespace)
 	}
 	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)

@@ -79,3 +79,29 @@ func TestWaitRolloutMissingWorkload(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// An OnDelete DaemonSet with nothing left to roll is done: every pod on the current template,
+// or none wanted at all (kube-proxy after a nodeSelector no node matches).
+func TestWaitRolloutOnDeleteWithNothingToRoll(t *testing.T) {
+	for name, ds := range map[string]*appsv1.DaemonSet{
+		"all updated": daemonSet(2, 2, 3, 3, 3, appsv1.OnDeleteDaemonSetStrategyType),
+		"none wanted": daemonSet(2, 2, 0, 0, 0, appsv1.OnDeleteDaemonSetStrategyType),
+	} {
+		t.Run(name, func(t *testing.T) {
+			var seen []string
+			if err := WaitRollout(context.Background(), fake.NewClientset(ds), calicoNode, func(s string) { seen = append(seen, s) }); err != nil {
+				t.Fatal(err)
+			}
+			if len(seen) != 1 || !strings.Contains(seen[0], "nothing to roll out") {
+				t.Errorf("progress = %q", seen)
+			}
+		})
+	}
+	// Pods still being removed from nodes the DaemonSet no longer wants: not done yet, and
+	// not an error either (no pod waits for a deletion by hand).
+	ds := daemonSet(2, 2, 0, 0, 0, appsv1.OnDeleteDaemonSetStrategyType)
+	ds.Status.NumberMisscheduled = 2
+	if msg, done, err := RolloutDone(context.Background(), fake.NewClientset(ds), calicoNode); done || err != nil || !strings.Contains(msg, "remove 2 pods") {
+		t.Errorf("misscheduled pods left: %q, done %v, err %v", msg, done, err)
+	}
+}

@@ -61,11 +61,7 @@ var liveKinds = map[parse.Kind]bool{
 // nodes are listed after them and make the command fail.
 func (o *DumpOptions) runLive(ctx context.Context) error {
 	l := &o.live
-	transport, err := kube.ParseTransport(l.ExecTransport)
-	if err != nil {
-		return usageError{err}
-	}
-	clients, err := kube.NewClients(l.configFlags)
+	clients, transport, err := execClients(l.configFlags, l.ExecTransport)
 	if err != nil {
 		return err
 	}

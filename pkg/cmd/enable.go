@@ -141,11 +141,7 @@ func (o *EnableOptions) name() string {
 func (o *EnableOptions) Run(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	transport, err := kube.ParseTransport(o.ExecTransport)
-	if err != nil {
-		return usageError{err}
-	}
-	clients, err := kube.NewClients(o.configFlags)
+	clients, transport, err := execClients(o.configFlags, o.ExecTransport)
 	if err != nil {
 		return err
 	}

@@ -34,11 +34,7 @@ const traceExecWait = 5 * time.Second
 
 // runLive follows one node's trace until Ctrl-C, --count, or the stream's end.
 func (o *TraceOptions) runLive(ctx context.Context) error {
-	transport, err := kube.ParseTransport(o.ExecTransport)
-	if err != nil {
-		return usageError{err}
-	}
-	clients, err := kube.NewClients(o.configFlags)
+	clients, transport, err := execClients(o.configFlags, o.ExecTransport)
 	if err != nil {
 		return err
 	}

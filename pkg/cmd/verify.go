@@ -112,11 +112,7 @@ func (o *VerifyOptions) Complete() error {
 	if o.source != nil {
 		return nil
 	}
-	transport, err := kube.ParseTransport(o.ExecTransport)
-	if err != nil {
-		return usageError{err}
-	}
-	clients, err := kube.NewClients(o.configFlags)
+	clients, transport, err := execClients(o.configFlags, o.ExecTransport)
 	if err != nil {
 		return err
 	}

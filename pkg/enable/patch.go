@@ -85,20 +85,8 @@ func Undo(current map[string]any, patch map[string]any) map[string]any {
 // this run's change (newer). Where both restore a field, the older value wins: it is the value
 // from before the first run.
 func MergeUndo(older, newer map[string]any) map[string]any {
-	out := map[string]any{}
-	for k, v := range newer {
-		out[k] = v
-	}
-	for k, ov := range older {
-		om, oIsMap := ov.(map[string]any)
-		nm, nIsMap := out[k].(map[string]any)
-		if oIsMap && nIsMap {
-			out[k] = MergeUndo(om, nm)
-			continue
-		}
-		out[k] = ov
-	}
-	return out
+	// The older undo applied after the newer one: where both set a field, older's stays.
+	return Merge(newer, older)
 }
 
 // Merge returns a merge patch that has the effect of a followed by b.

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -57,17 +56,7 @@ func startCluster(t *testing.T, name string, flavour calico.Flavour, operatorVer
 			t.Logf("tear down %s: %v", c.Name, err)
 		}
 	})
-	start := func(ctx context.Context, c *testbed.Cluster) error {
-		if err := c.Connect(); err != nil {
-			return err
-		}
-		logf, err := os.Create(filepath.Join(c.Dir, "controller.log"))
-		if err != nil {
-			return err
-		}
-		go c.Controller(logf).Run(controllerCtx, 300*time.Millisecond)
-		return nil
-	}
+	start := runController(controllerCtx)
 	began := time.Now()
 	if err := c.Up(ctx, start); err != nil {
 		t.Fatalf("start cluster %s: %v", c.Name, err)

@@ -60,17 +60,7 @@ func run(m *testing.M) int {
 	}()
 	controllerCtx, stopController := context.WithCancel(ctx)
 	defer stopController()
-	start := func(ctx context.Context, c *testbed.Cluster) error {
-		if err := c.Connect(); err != nil {
-			return err
-		}
-		logf, err := os.Create(filepath.Join(c.Dir, "controller.log"))
-		if err != nil {
-			return err
-		}
-		go c.Controller(logf).Run(controllerCtx, 300*time.Millisecond)
-		return nil
-	}
+	start := runController(controllerCtx)
 	if err := cluster.Up(ctx, start); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: start cluster:", err)
 		return 1
@@ -144,4 +134,20 @@ func baseEnv() []string {
 		}
 	}
 	return env
+}
+
+// runController starts the test bed's controller in this process once the cluster is up,
+// logging to controller.log in the cluster's directory; it runs until ctx ends.
+func runController(ctx context.Context) func(context.Context, *testbed.Cluster) error {
+	return func(_ context.Context, c *testbed.Cluster) error {
+		if err := c.Connect(); err != nil {
+			return err
+		}
+		logf, err := os.Create(filepath.Join(c.Dir, "controller.log"))
+		if err != nil {
+			return err
+		}
+		go c.Controller(logf).Run(ctx, 300*time.Millisecond)
+		return nil
+	}
 }
